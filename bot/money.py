@@ -1,0 +1,42 @@
+"""Money as integer micro-dollars: parsed from what people type, shown without rounding anything away."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+MICROS_PER_DOLLAR = 1_000_000
+
+_AMOUNT = re.compile(r"^\s*(?P<sign>[-+])?\s*\$?\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*$")
+
+
+class AmountError(ValueError):
+    """Raised for text that is not a dollar amount; the message is fit to show a user."""
+
+
+def to_micros(dollars: Decimal | int | str) -> int:
+    """Convert an exact dollar value to micro-dollars, refusing fractions of a micro-dollar."""
+    value = Decimal(str(dollars)) * MICROS_PER_DOLLAR
+    if value != value.to_integral_value():
+        raise AmountError(f"{dollars} has more than six decimals; the smallest amount is $0.000001.")
+    return int(value)
+
+
+def parse_amount(text: str) -> int:
+    """Parse `0.5`, `$0.50`, `2` or `-1.25` into micro-dollars."""
+    match = _AMOUNT.match(text)
+    if match is None:
+        raise AmountError(f"`{text.strip()}` is not an amount in dollars. Try `0.50`, `$2` or `-1.25`.")
+    try:
+        micros = to_micros(Decimal(match["number"]))
+    except InvalidOperation as exc:  # pragma: no cover - the regex only lets digits through
+        raise AmountError(f"`{text.strip()}` is not an amount in dollars.") from exc
+    return -micros if match["sign"] == "-" else micros
+
+
+def format_amount(micros: int) -> str:
+    """`$0.50`, `$0.025`, `-$1.00`: at least two decimals, never rounded."""
+    sign = "-" if micros < 0 else ""
+    whole, frac = divmod(abs(micros), MICROS_PER_DOLLAR)
+    decimals = f"{frac:06d}".rstrip("0").ljust(2, "0")
+    return f"{sign}${whole:,}.{decimals}"

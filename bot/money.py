@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from bot.errors import UserFacingError
+
 MICROS_PER_DOLLAR = 1_000_000
 
 _AMOUNT = re.compile(r"^\s*(?P<sign>[-+])?\s*\$?\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*$")
 
 
-class AmountError(ValueError):
+class AmountError(UserFacingError, ValueError):
     """Raised for text that is not a dollar amount; the message is fit to show a user."""
 
 

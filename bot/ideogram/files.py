@@ -1,0 +1,83 @@
+"""Image bytes going to and coming from the API: what they are is read from their magic bytes, not their name."""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.ideogram.errors import InvalidRequest
+
+ImageType = Literal["image/png", "image/jpeg", "image/webp"]
+DEFAULT_MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
+EXTENSIONS: Final[dict[ImageType, str]] = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+ACCEPTED_FORMATS: Final = "PNG, JPEG or WebP"
+
+
+def sniff_image_type(data: bytes) -> ImageType | None:
+    """The image type from the first bytes: the only three formats Ideogram accepts, else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def describe_size(size: int) -> str:
+    """`10 MB`, `10.5 MB`, `512 KB`: how a size limit reads in a message."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def check_image(data: bytes, *, label: str, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> ImageType:
+    """Refuse what the API would refuse (not PNG/JPEG/WebP, empty, over the size cap), naming `label`."""
+    if not data:
+        raise InvalidRequest(f"The `{label}` file is empty. Attach a {ACCEPTED_FORMATS} image.")
+    if len(data) > max_bytes:
+        raise InvalidRequest(
+            f"The `{label}` file is {describe_size(len(data))}; the image service takes at most "
+            f"{describe_size(max_bytes)}. Attach a smaller image."
+        )
+    kind = sniff_image_type(data)
+    if kind is None:
+        raise InvalidRequest(
+            f"The `{label}` file isn't a {ACCEPTED_FORMATS} image (GIFs and other formats aren't accepted)."
+        )
+    return kind
+
+
+class ImageFile(BaseModel):
+    """An image to upload: its bytes and the filename to send. The content type comes from the bytes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    filename: str = Field(min_length=1)
+    data: bytes = Field(repr=False)
+
+    @model_validator(mode="after")
+    def _is_an_accepted_image(self) -> ImageFile:
+        check_image(self.data, label=self.filename, max_bytes=len(self.data) or 1)
+        return self
+
+    @property
+    def content_type(self) -> ImageType:
+        kind = sniff_image_type(self.data)
+        assert kind is not None  # checked on construction
+        return kind
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, stem: str = "image") -> ImageFile:
+        """Name the bytes after their type: `image.png`, `mask.webp`…"""
+        kind = sniff_image_type(data)
+        extension = EXTENSIONS[kind] if kind else "bin"
+        return cls(filename=f"{stem}.{extension}", data=data)
+
+    def __repr__(self) -> str:
+        return f"ImageFile(filename={self.filename!r}, size={self.size})"

@@ -34,11 +34,13 @@ from bot.ideogram.download import (
     WithheldImage,
 )
 from bot.ideogram.errors import (
+    BadRequest,
     ConnectionFailed,
     IdeogramError,
     InvalidRequest,
     RateLimited,
     RequestTimedOut,
+    SafetyRejected,
     ServerFailed,
     error_from_reply,
     scrub,
@@ -209,7 +211,9 @@ class IdeogramClient:
                 return await self._attempt(session, request)
             except IdeogramError as error:
                 if attempt >= self._max_retries or not _is_retryable(error):
-                    log.warning("Ideogram %s failed after %d attempt(s): %r", request.operation, attempt + 1, error)
+                    # A refused prompt or a bad option is the member's business; the rest is the operator's.
+                    level = logging.INFO if isinstance(error, SafetyRejected | BadRequest) else logging.WARNING
+                    log.log(level, "Ideogram %s failed after %d attempt(s): %r", request.operation, attempt + 1, error)
                     raise
                 delay = self._delay(attempt, error)
                 attempt += 1

@@ -16,7 +16,7 @@ from bot.errors import UserFacingError
 
 REDACTED: Final = "[redacted]"
 _SK_TOKEN: Final = re.compile(r"sk-[^\s\"',;)\]}]*")
-_WORD: Final = re.compile(r"[A-Za-z0-9_\-]{6,}")
+_FRAGMENT: Final = 6  # the shortest piece of a key treated as the key
 _TID: Final = re.compile(r"\((?:tid|request id):\s*([^)\s]+)\s*\)", re.IGNORECASE)
 _MAX_PROVIDER_MESSAGE: Final = 500
 _MAX_SHOWN_PROVIDER_MESSAGE: Final = 200
@@ -28,15 +28,36 @@ _QUOTA_WORDS: Final = ("balance", "quota", "insufficient", "recharge", "credit")
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove API keys from `text`: each secret, any `sk-…` token, and any fragment of a secret of 6+ chars."""
+    """Remove API keys from `text`: any `sk-…` token, and every run of 6+ characters copied from a secret.
+
+    Gateways echo fragments of a key ("Invalid token: sk-abc…"), possibly glued to other characters, so
+    fragments are found by content, not by word boundaries.
+    """
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
-    text = _SK_TOKEN.sub(REDACTED, text)
-    keys = [s for s in secrets if s]
-    if keys:
-        text = _WORD.sub(lambda m: REDACTED if any(m.group(0) in key for key in keys) else m.group(0), text)
-    return text
+            text = _redact_fragments(text, secret)
+    return _SK_TOKEN.sub(REDACTED, text)
+
+
+def _redact_fragments(text: str, secret: str) -> str:
+    if len(secret) < _FRAGMENT:
+        return text.replace(secret, REDACTED)
+    covered = [False] * len(text)
+    for offset in range(len(secret) - _FRAGMENT + 1):
+        window = secret[offset : offset + _FRAGMENT]
+        found = text.find(window)
+        while found != -1:
+            covered[found : found + _FRAGMENT] = [True] * _FRAGMENT
+            found = text.find(window, found + 1)
+    if not any(covered):
+        return text
+    pieces: list[str] = []
+    for index, char in enumerate(text):
+        if not covered[index]:
+            pieces.append(char)
+        elif index == 0 or not covered[index - 1]:
+            pieces.append(REDACTED)
+    return "".join(pieces)
 
 
 class IdeogramError(UserFacingError):

@@ -69,9 +69,9 @@ def _friendly(exc: ValidationError) -> str:
     if kind == "missing":
         return f"`{field}` is required."
     if kind == "literal_error":
-        expected = str(context.get("expected", ""))
+        expected = str(context.get("expected", "")).replace("'", "")
         if len(expected) > _MAX_LISTED_CHARS:
-            expected = expected[:_MAX_LISTED_CHARS].rsplit(",", 1)[0] + ", …"
+            expected = expected[:_MAX_LISTED_CHARS].rsplit(",", 1)[0] + " and more"
         return f"`{field}` can't be `{error['input']}`. Use one of: {expected}."
     message = error["msg"].removeprefix("Value error, ")
     return f"`{field}`: {message[0].lower()}{message[1:]}."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from bot.errors import UserFacingError
 from bot.ideogram import (
@@ -241,3 +243,41 @@ def test_scrub_keeps_ordinary_text() -> None:
 def test_errors_constructed_directly_scrub_sk_tokens() -> None:
     error = ServerFailed(provider_message="echo sk-abcdef123456", code="sk-abcdef123456")
     assert "sk-abcdef" not in repr(error)
+
+
+_OUR_OWN_WORDS = REDACTED + " ".join(
+    f"{cls.__name__} {cls.default_message} {cls(status=200, code='c', request_id='r', provider_message='p')!r}"
+    for cls in (AuthenticationFailed, BadRequest, QuotaExceeded, RateLimited, SafetyRejected, ServerFailed)
+)
+_KEY_CHARS = st.characters(categories=("Lu", "Ll", "Nd"), max_codepoint=127)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    key=st.text(_KEY_CHARS, min_size=20, max_size=60).map(lambda body: "sk-" + body),
+    cut=st.tuples(st.integers(min_value=0, max_value=40), st.integers(min_value=6, max_value=63)),
+    context=st.tuples(st.text(max_size=30), st.text(max_size=30)),
+    status=st.sampled_from([200, 400, 401, 403, 429, 500, 502]),
+    shape=st.sampled_from(["envelope", "string", "detail", "text"]),
+)
+def test_no_fragment_of_the_key_survives(
+    key: str, cut: tuple[int, int], context: tuple[str, str], status: int, shape: str
+) -> None:
+    start, length = cut
+    before, after = context
+    fragment = key[start : start + length]
+    assume(len(fragment) >= 6)
+    assume(fragment not in _OUR_OWN_WORDS)  # e.g. a key ending in "Failed" vs the class name ServerFailed
+    message = f"{before}{fragment}{after}"
+    body = {
+        "envelope": envelope(message),
+        "string": json.dumps({"error": message}),
+        "detail": json.dumps({"detail": message}),
+        "text": message,
+    }[shape]
+    error = error_from_reply(status, body, secrets=(key,))
+    if error is None:  # a 2xx without an `error` object is a success, not an error
+        return
+    for text in (str(error), repr(error), error.provider_message or "", error.code or ""):
+        assert fragment not in text
+        assert key[:6] not in text

@@ -520,6 +520,7 @@ class FakeDiscord:
             "components": payloads.modal_submit_components(source.modal, values),
         }
         inter = self._new_interaction(MODAL_SUBMIT, source.guild, source.channel, member, data, message=source.message)
+        inter.source = source
         await self._dispatch_interaction(inter)
         return inter
 

@@ -237,14 +237,14 @@ def _embed_response(embed: dict[str, Any], attachments: dict[str, dict[str, Any]
     return result
 
 
-def _interaction_metadata(inter: FakeInteraction, msg: FakeMessage) -> dict[str, Any]:
+def _interaction_metadata(inter: FakeInteraction, msg: FakeMessage | None) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "id": str(inter.id),
         "type": inter.type,
         "user": user(inter.user),
         "authorizing_integration_owners": _integration_owners(inter.guild),
     }
-    if msg.interaction_is_followup and inter.original is not None:
+    if msg is not None and msg.interaction_is_followup and inter.original is not None:
         metadata["original_response_message_id"] = str(inter.original.id)
     if inter.type == APPLICATION_COMMAND:
         metadata["name"] = inter.data.get("name")
@@ -253,6 +253,8 @@ def _interaction_metadata(inter: FakeInteraction, msg: FakeMessage) -> dict[str,
             metadata["target_message_id"] = inter.data["target_id"]
     elif inter.type == MESSAGE_COMPONENT and inter.message is not None:
         metadata["interacted_message_id"] = str(inter.message.id)
+    elif inter.type == MODAL_SUBMIT and inter.source is not None:
+        metadata["triggering_interaction_metadata"] = _interaction_metadata(inter.source, None)
     return metadata
 
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -73,12 +72,20 @@ def _relax_for_requests(spec: dict[str, Any]) -> dict[str, Any]:
     return relaxed
 
 
-def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
-    """For union keywords, descend to the most relevant branch so messages say what is actually wrong."""
-    if error.context:
-        yield from _leaf_errors(best_match(error.context))
-    else:
-        yield error
+def _leaf_errors(error: ValidationError) -> list[ValidationError]:
+    """For a failed union (anyOf/oneOf), report the branch the body was evidently meant for.
+
+    That is the branch whose errors lie deepest in the instance: a body with ``"type": 4`` fails the
+    autocomplete branch at ``type`` but the message branch only at ``data.embeds.0.title``, and the latter is
+    what Discord would report. (jsonschema's ``best_match`` prefers the shallowest error, the wrong one here.)
+    """
+    if not error.context:
+        return [error]
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    candidates = [[leaf for sub in errs for leaf in _leaf_errors(sub)] for errs in branches.values()]
+    return max(candidates, key=lambda leaves: (min(len(e.absolute_path) for e in leaves), -len(leaves)))
 
 
 def _to_schema_error(error: ValidationError) -> SchemaError:

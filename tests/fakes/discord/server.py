@@ -12,7 +12,9 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import re
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,8 @@ from .state import (
 
 if TYPE_CHECKING:
     from .fake import FakeDiscord
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
 MAX_CONTENT_LENGTH = 2000
@@ -160,6 +164,8 @@ class InjectedError:
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RAW = web.RequestKey("raw", RawRequest)
+TEMPLATE = web.RequestKey("template", str)
 
 # (method, OpenAPI path template, handler name, needs "Authorization: Bot <token>").
 # Order matters where aiohttp could match two templates: "@original" and "@me" come first.
@@ -219,7 +225,7 @@ class RestApi:
             received_at=loop_time,
         )
         self.fake.raw_requests.append(raw)
-        request["raw"] = raw
+        request[RAW] = raw
         api_path = request.path.removeprefix(API_PREFIX)
         try:
             injected = self._take_injected(request.method, api_path)
@@ -235,6 +241,12 @@ class RestApi:
             response = self._error(request, error)
         except DiscordError as error:
             response = self._error(request, error)
+        except Exception as error:  # a bug in the fake: fail the test loudly rather than let discord.py retry
+            log.exception("fake Discord crashed on %s %s", request.method, request.path)
+            self.fake.violations.append(
+                Violation("fake", "crash", request.method, api_path, 500, 0, repr(error), traceback.format_exc())
+            )
+            response = json_response({"message": "500: Internal Server Error", "code": 0}, status=500)
         raw.status = response.status
         return response
 
@@ -269,14 +281,14 @@ class RestApi:
         return None
 
     async def _call(self, request: web.Request, *, handler: Handler, template: str, auth: bool) -> web.StreamResponse:
-        request["template"] = template
+        request[TEMPLATE] = template
         if auth and request.headers.get("Authorization") != f"Bot {self.fake.token}":
             raise DiscordError(401, 0, "401: Unauthorized", kind="auth")
         return await handler(request)
 
     def _respond(self, request: web.Request, data: Any, status: int = 200) -> web.Response:
         """A JSON response, checked against the documented response schema (a mismatch is the fake's bug)."""
-        template = request["template"]
+        template = request[TEMPLATE]
         if self.fake.validate_responses and self.fake.spec.has_operation(request.method, template):
             errors = self.fake.spec.validate_response(request.method, template, data, status)
             if errors:
@@ -295,7 +307,7 @@ class RestApi:
         return json_response(data, status=status)
 
     def _payload(self, request: web.Request) -> tuple[Any, list[UploadedFile]]:
-        raw: RawRequest = request["raw"]
+        raw: RawRequest = request[RAW]
         if not raw.body:
             return None, []
         if request.content_type == "multipart/form-data":
@@ -305,7 +317,7 @@ class RestApi:
         raise DiscordError(400, 50035, "Invalid Form Body", kind="bad_content_type", detail=request.content_type)
 
     def _validate(self, request: web.Request, payload: Any) -> None:
-        errors = self.fake.spec.validate_request(request.method, request["template"], payload)
+        errors = self.fake.spec.validate_request(request.method, request[TEMPLATE], payload)
         if errors:
             raise DiscordError(
                 400, 50035, "Invalid Form Body", kind="schema", errors=discord_error_tree(errors), detail=errors
@@ -495,7 +507,7 @@ class RestApi:
     # ---------------------------------------------------------------- interactions
 
     async def interaction_callback(self, request: web.Request) -> web.StreamResponse:
-        raw: RawRequest = request["raw"]
+        raw: RawRequest = request[RAW]
         arrived = raw.received_at + self.fake.clock.offset
         inter = self.fake.interactions.get(self._snowflake(request, "interaction_id"))
         if inter is None or inter.token != request.match_info["interaction_token"]:
@@ -575,7 +587,7 @@ class RestApi:
         record.message = msg
         record.files = list(msg.attachments) if msg is not None and callback_type in (4, 7) else []
         inter.ack = record
-        inter.ack_latency_s = request["raw"].received_at - inter.dispatched_loop_time
+        inter.ack_latency_s = request[RAW].received_at - inter.dispatched_loop_time
         await self.fake._notify()
         if request.query.get("with_response", "").lower() not in ("1", "true"):
             return web.Response(status=204)
@@ -617,7 +629,7 @@ class RestApi:
         kind: str,
         action: Callable[[ResponseRecord], Awaitable[Any]],
     ) -> web.StreamResponse:
-        record = ResponseRecord(kind=kind, status=0, at=request["raw"].received_at + self.fake.clock.offset)
+        record = ResponseRecord(kind=kind, status=0, at=request[RAW].received_at + self.fake.clock.offset)
         inter.responses.append(record)
         try:
             response = await action(record)

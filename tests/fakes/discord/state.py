@@ -333,6 +333,7 @@ class FakeInteraction:
     attachment_size_limit: int
     fake: FakeDiscord = field(repr=False)
     message: FakeMessage | None = None  # the message a component was on
+    source: FakeInteraction | None = None  # for a modal submit: the interaction that opened the modal
     payload: dict[str, Any] = field(default_factory=dict, repr=False)
     dispatched_at: float = 0.0  # fake clock
     dispatched_loop_time: float = 0.0  # unadjusted loop.time(), for latency

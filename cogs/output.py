@@ -1,0 +1,139 @@
+"""How a job shows up in Discord: the result embed, and the two places a job reports to.
+
+`InteractionOutput` serves slash commands (defer, then edit the original response); `ReplyOutput` serves
+reaction remixes (a reply in the channel that is edited into the result). Both implement `bot.jobs.JobOutput`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import Any, Final
+
+import discord
+
+from bot.jobs import Posted, PostedAttachment, Result
+from bot.money import format_amount
+
+EMBED_COLOUR: Final = discord.Colour.from_rgb(98, 70, 234)
+REFUSAL_LIFETIME_S: Final = 30.0
+REMIX_HINT: Final = "React 🔁 to remix the first image, or 1️⃣–8️⃣ to remix image N."
+_PERIOD_WORDS: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_result(result: Result) -> discord.Embed:
+    spec = result.spec
+    if result.descriptions:
+        embed = discord.Embed(title="Description", colour=EMBED_COLOUR)
+        embed.description = _clip("\n\n".join(result.descriptions), 4000)
+    else:
+        embed = discord.Embed(title=f"/{spec.command}", colour=EMBED_COLOUR)
+        embed.description = _clip(result.prompt or "", 4000) or None
+        if result.seeds:
+            seeds = sorted(set(result.seeds))
+            embed.add_field(name="Seed" if len(seeds) == 1 else "Seeds", value=", ".join(map(str, seeds)))
+        model = result.model or "legacy"
+        embed.add_field(name="Model", value=f"{model} · {result.rendering_speed}" if result.rendering_speed else model)
+        if result.withheld:
+            embed.add_field(
+                name="Withheld",
+                value=f"{result.withheld} image(s) failed Ideogram's safety check and were not posted "
+                "(the provider still bills them).",
+                inline=False,
+            )
+    balance = result.balance
+    embed.add_field(name="Cost", value=format_amount(result.cost))
+    embed.add_field(name="Remaining", value=f"{format_amount(balance.remaining)} {_PERIOD_WORDS[balance.period]}")
+    if result.notes:
+        embed.add_field(name="Note", value=_clip("\n".join(result.notes), 1000), inline=False)
+    if result.files:
+        embed.set_footer(text=REMIX_HINT)
+    return embed
+
+
+def _files(result: Result) -> list[discord.File]:
+    return [discord.File(io.BytesIO(f.data), filename=f.filename) for f in result.files]
+
+
+def _posted(message: discord.Message) -> Posted:
+    return Posted(message.id, [PostedAttachment(a.id, a.url) for a in message.attachments])
+
+
+class InteractionOutput:
+    """A slash command's reply: a deferred 'thinking' message edited into the result, or removed on failure."""
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        self._interaction = interaction
+
+    @property
+    def upload_limit(self) -> int:
+        return self._interaction.filesize_limit
+
+    async def started(self) -> None:
+        await self._interaction.response.defer(thinking=True)
+
+    async def queued(self, position: int) -> None:
+        await self._interaction.edit_original_response(
+            content=f"⏳ Waiting for the image service: you're #{position} in line."
+        )
+
+    async def deliver(self, result: Result) -> Posted:
+        message = await self._interaction.edit_original_response(
+            content=None, embed=render_result(result), attachments=_files(result)
+        )
+        return _posted(message)
+
+    async def failed(self, message: str) -> None:
+        # The thinking message is public; remove it so the failure can be told privately.
+        if self._interaction.response.is_done():
+            with contextlib.suppress(discord.NotFound):
+                await self._interaction.delete_original_response()
+            await self._interaction.followup.send(message, ephemeral=True)
+        else:
+            await self._interaction.response.send_message(message, ephemeral=True)
+
+
+class ReplyOutput:
+    """A reaction remix: a reply to the source message, mentioning the member, edited into the result."""
+
+    def __init__(self, source: discord.Message, member: discord.abc.User, upload_limit: int) -> None:
+        self._source = source
+        self._member = member
+        self._upload_limit = upload_limit
+        self._reply: discord.Message | None = None
+
+    @property
+    def upload_limit(self) -> int:
+        return self._upload_limit
+
+    async def started(self) -> None:
+        self._reply = await self._source.reply(f"🔁 {self._member.mention} is remixing this…", mention_author=False)
+
+    async def queued(self, position: int) -> None:
+        if self._reply is not None:
+            await self._reply.edit(content=f"🔁 {self._member.mention}: you're #{position} in line.")
+
+    async def deliver(self, result: Result) -> Posted:
+        assert self._reply is not None, "deliver() before started()"
+        message = await self._reply.edit(
+            content=f"🔁 Remixed by {self._member.mention}", embed=render_result(result), attachments=_files(result)
+        )
+        return _posted(message)
+
+    async def failed(self, message: str) -> None:
+        await refuse(self._source, self._member, message, replacing=self._reply)
+
+
+async def refuse(
+    source: discord.Message, member: discord.abc.User, message: str, *, replacing: discord.Message | None = None
+) -> None:
+    """A short reply to the member that deletes itself: reactions have no private channel to answer in."""
+    text = f"{member.mention} {message}"
+    if replacing is not None:
+        await replacing.edit(content=text, embed=None, attachments=[], delete_after=REFUSAL_LIFETIME_S)
+    else:
+        await source.reply(text, delete_after=REFUSAL_LIFETIME_S, mention_author=False)

@@ -8,7 +8,8 @@ import hashlib
 import json
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any, Final
 
 import discord
@@ -20,7 +21,7 @@ from bot.config import Secrets, Settings
 from bot.errors import user_message
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
-from bot.ledger import Ledger
+from bot.ledger import Ledger, utc_now
 from bot.pricing import PriceTable
 
 log = logging.getLogger(__name__)
@@ -146,12 +147,13 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
     )
 
 
-async def open_ledger(settings: Settings) -> Ledger:
+async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Ledger:
     settings.database.path.parent.mkdir(parents=True, exist_ok=True)
     ledger = await Ledger.open(
         settings.database.path,
         default_allowance=settings.budget.default_allowance_micros,
         default_period=settings.budget.default_period,
+        clock=clock,
     )
     released = await ledger.recover()
     if released:
@@ -160,10 +162,15 @@ async def open_ledger(settings: Settings) -> Ledger:
 
 
 @contextlib.asynccontextmanager
-async def assemble(settings: Settings, secrets: Secrets, **bot_options: Any) -> AsyncIterator[IdeogramBot]:
-    """Open the database (recovering crashed holds), the API client and the bot, in order; close in reverse."""
+async def assemble(
+    settings: Settings, secrets: Secrets, *, clock: Callable[[], datetime] = utc_now, **bot_options: Any
+) -> AsyncIterator[IdeogramBot]:
+    """Open the database (recovering crashed holds), the API client and the bot, in order; close in reverse.
+
+    `clock` is the ledger's idea of now (tests move it across period boundaries).
+    """
     point_discord_at(settings)
-    ledger = await open_ledger(settings)
+    ledger = await open_ledger(settings, clock)
     try:
         async with build_client(settings, secrets) as client:
             yield IdeogramBot(

@@ -10,6 +10,7 @@ import contextlib
 import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from PIL import Image
 
 from bot.app import IdeogramBot, assemble
 from bot.config import Secrets, Settings, load_secrets, parse_settings
+from bot.ledger import utc_now
 from tests.fakes.discord import FakeChannel, FakeDiscord, FakeGuild, FakeInteraction, FakeMember, FakeMessage, run_bot
 from tests.fakes.ideogram import FakeIdeogram
 
@@ -47,11 +49,14 @@ class World:
     bot: IdeogramBot | None = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
-    async def start_bot(self, **overrides: Any) -> IdeogramBot:
+    async def start_bot(self, *, clock: Callable[[], datetime] = utc_now, **overrides: Any) -> IdeogramBot:
+        """Start the bot; keyword arguments override settings sections, e.g. budget={"max_jobs_per_member": 1}."""
         settings = (
             self.settings if not overrides else parse_settings(_merge(self.settings.model_dump(mode="json"), overrides))
         )
-        bot = await self._stack.enter_async_context(assemble(settings, self.secrets, guild_ready_timeout=0.05))
+        bot = await self._stack.enter_async_context(
+            assemble(settings, self.secrets, clock=clock, guild_ready_timeout=0.05)
+        )
         await self._stack.enter_async_context(run_bot(self.discord, bot, token=BOT_TOKEN, point_urls=False))
         self.bot = bot
         return bot

@@ -67,6 +67,8 @@ class IdeogramBot(commands.Bot):
         prices: PriceTable,
         **options: Any,
     ) -> None:
+        # The bot never joins voice; without this, every start warns that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_reactions = True

@@ -281,16 +281,19 @@ class JobRunner:
                 format_amount(cost),
                 time.perf_counter() - started,
             )
-        except asyncio.CancelledError:
-            await self._record_failure(job_id, "cancelled (shutdown)")
-            await _quietly(output.failed("The bot restarted before your job finished. Nothing was charged."))
-            raise
-        except Exception as error:
-            charged = format_amount(cost) if cost else None
-            message = user_message(error, charged=charged, context=f"job {job_id} /{spec.command}")
+        except (Exception, asyncio.CancelledError) as error:
+            stopped = isinstance(error, asyncio.CancelledError)
+            shown = UserFacingError("The bot restarted before your job finished.") if stopped else error
+            message = user_message(
+                shown, charged=format_amount(cost) if cost else None, context=f"job {job_id} /{spec.command}"
+            )
             log.info("job %s /%s user=%s failed: %s", job_id, spec.command, spec.user_id, type(error).__name__)
-            await self._record_failure(job_id, f"{type(error).__name__}: {error}")
+            await self._record_failure(
+                job_id, "cancelled at shutdown" if stopped else f"{type(error).__name__}: {error}"
+            )
             await _quietly(output.failed(message))
+            if stopped:
+                raise
 
     async def _render(
         self,

@@ -59,6 +59,11 @@ class PanelView(discord.ui.View):
     async def go(self, interaction: discord.Interaction, button: discord.ui.Button[PanelView]) -> None:
         await interaction.response.edit_message(content=f"clicked by {interaction.user.name}", view=self)
 
+    @discord.ui.button(label="Later", custom_id="panel:defer")
+    async def later(self, interaction: discord.Interaction, button: discord.ui.Button[PanelView]) -> None:
+        await interaction.response.defer()  # type 6: acknowledge now, edit the message afterwards
+        await interaction.edit_original_response(content=f"deferred edit by {interaction.user.name}")
+
 
 class FeedbackModal(discord.ui.Modal, title="Feedback"):
     text: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(label="Text", custom_id="feedback:text")
@@ -121,7 +126,7 @@ class ProbeCog(commands.Cog):
         await interaction.response.send_message("remaining $1.00", ephemeral=True)
 
     @app_commands.command()
-    async def echo(  # noqa: PLR0917 - one option of each type
+    async def echo(
         self,
         interaction: discord.Interaction,
         text: str,
@@ -202,10 +207,16 @@ class ProbeCog(commands.Cog):
             await interaction.followup.send(f"upload failed: {error.status} {error.code}")
 
     @app_commands.command()
-    async def bad(self, interaction: discord.Interaction) -> None:
-        """Send an embed Discord refuses (title > 256 characters): discord.py does not check."""
+    async def bad(self, interaction: discord.Interaction, kind: Literal["embed", "content", "channel"]) -> None:
+        """Send what Discord refuses and discord.py does not check: a 300-char embed title, 2001 characters."""
         try:
-            await interaction.response.send_message(embed=discord.Embed(title="t" * 300))
+            if kind == "embed":
+                await interaction.response.send_message(embed=discord.Embed(title="t" * 300))
+            elif kind == "content":
+                await interaction.response.send_message("c" * 2001)
+            else:
+                assert isinstance(interaction.channel, discord.TextChannel)
+                await interaction.channel.send("c" * 2001)
         except discord.HTTPException as error:
             await report(interaction, f"rejected: {error.status} {error.code} {error.text}")
 
@@ -413,12 +424,17 @@ async def test_button_click_on_a_persistent_view(running: World) -> None:
     fake, w = running.fake, running
     inter = await fake.slash(w.guild, w.channel, w.alice, "panel")
     panel = await inter.wait_for_original()
-    assert panel.custom_ids == ["panel:go"]
+    assert panel.custom_ids == ["panel:go", "panel:defer"]
     click = await fake.click(panel, w.mod, "panel:go")
     ack = await click.wait_for_ack()
     assert ack.type == 7
     assert panel.content == "clicked by mod"
     assert click.original is panel
+
+    deferred = await fake.click(panel, w.alice, "panel:defer")
+    assert (await deferred.wait_for_ack()).type == 6
+    await deferred.wait_for_original(lambda m: m.content == "deferred edit by alice")
+    assert [r.kind for r in deferred.responses] == ["callback", "edit"]
     with pytest.raises(ValueError, match="no component"):
         await fake.click(panel, w.mod, "panel:missing")
 
@@ -548,7 +564,7 @@ async def test_eleven_files_are_refused(running: World) -> None:
 
 async def test_schema_violations_get_discords_error_and_are_recorded(running: World) -> None:
     fake, w = running.fake, running
-    inter = await fake.slash(w.guild, w.channel, w.alice, "bad")
+    inter = await fake.slash(w.guild, w.channel, w.alice, "bad", kind="embed")
     reply = await fake.wait_for_message(lambda m: m.content.startswith("rejected"))
     # discord.py flattens Discord's nested "errors" object into its message: proof of the error shape.
     assert reply.content == (
@@ -557,6 +573,30 @@ async def test_schema_violations_get_discords_error_and_are_recorded(running: Wo
     details = [str(e) for e in fake.schema_violations[0].details]
     assert details == ["data.embeds.0.title: Must be 256 or fewer in length."]
     assert inter.ack is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "where", "violation"),
+    [("content", "data.content", "schema"), ("channel", "content", "content_too_long")],
+)
+async def test_content_over_2000_characters_is_refused(running: World, kind: str, where: str, violation: str) -> None:
+    """Interaction responses: the schema says 2000. Channel messages: the schema allows Nitro's 4000, bots get 2000."""
+    fake, w = running.fake, running
+    await fake.slash(w.guild, w.channel, w.alice, "bad", kind=kind)
+    reply = await fake.wait_for_message(lambda m: m.content.startswith("rejected"))
+    assert reply.content == f"rejected: 400 50035 Invalid Form Body\nIn {where}: Must be 2000 or fewer in length."
+    assert [v.kind for v in fake.violations] == [violation]
+
+
+async def test_webhooks_of_unacknowledged_interactions_are_refused(running: World) -> None:
+    fake, w = running.fake, running
+    inter = await fake.slash(w.guild, w.channel, w.alice, "slow")  # held before its defer
+    url = f"{fake.api_base_url}/webhooks/{fake.application_id}/{inter.token}?wait=1"
+    async with aiohttp.ClientSession() as session, session.post(url, json={"content": "x"}) as response:
+        assert response.status == 401
+        assert await response.json() == {"message": "Invalid Webhook Token", "code": 50027}
+    w.probe.gates["slow"].set()
+    assert (await inter.wait_for_ack()).type == 5
 
 
 async def test_wrong_token_fails_login(fake_discord: FakeDiscord) -> None:

@@ -143,7 +143,23 @@ class OpenApiSpec:
             return []
         escaped = path_template.replace("~", "~0").replace("/", "~1")
         pointer = f"/paths/{escaped}/{method.lower()}/requestBody/content/application~1json/schema"
-        return self._errors(self._validator("request", pointer), body)
+        branch = self._discriminated_branch(operation["requestBody"]["content"]["application/json"]["schema"], body)
+        return self._errors(self._validator("request", branch or pointer), body)
+
+    def _discriminated_branch(self, schema: dict[str, Any], body: Any) -> str | None:
+        """For a union of object schemas told apart by ``type`` (the interaction callback), the one branch
+        ``body["type"]`` selects. Validating only that branch is what Discord does, gives its error, and is
+        several times faster than trying all seven branches on every callback."""
+        union = schema.get("anyOf") or schema.get("oneOf")
+        if not union or not isinstance(body, dict) or "type" not in body:
+            return None
+        for branch in union:
+            ref = branch.get("$ref", "")
+            name = ref.removeprefix("#/components/schemas/")
+            target = self._spec["components"]["schemas"].get(name, {})
+            if body["type"] in target.get("properties", {}).get("type", {}).get("enum", []):
+                return f"/components/schemas/{name}"
+        return None
 
     def validate_response(self, method: str, path_template: str, body: Any, status: int = 200) -> list[SchemaError]:
         """Validate the fake's own response body against the documented response for ``status``."""

@@ -203,6 +203,7 @@ class RestApi:
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
         self.injected: list[InjectedError] = []
+        self._response_checks: dict[tuple[str, str], int] = {}
 
     # ---------------------------------------------------------------- plumbing
 
@@ -289,7 +290,10 @@ class RestApi:
     def _respond(self, request: web.Request, data: Any, status: int = 200) -> web.Response:
         """A JSON response, checked against the documented response schema (a mismatch is the fake's bug)."""
         template = request[TEMPLATE]
-        if self.fake.validate_responses and self.fake.spec.has_operation(request.method, template):
+        key = (request.method, template)
+        checked = self._response_checks.get(key, 0)
+        if checked < self.fake.response_checks_per_route and self.fake.spec.has_operation(request.method, template):
+            self._response_checks[key] = checked + 1
             errors = self.fake.spec.validate_response(request.method, template, data, status)
             if errors:
                 self.fake.violations.append(
@@ -429,12 +433,14 @@ class RestApi:
                 ("files",), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FILES} or fewer in length.", kind="too_many_files"
             )
 
-    def _check_message(self, payload: dict[str, Any], files: list[UploadedFile], *, creating: bool) -> None:
+    def _check_message(
+        self, payload: dict[str, Any], files: list[UploadedFile], *, creating: bool, at: tuple[str, ...] = ()
+    ) -> None:
         """What Discord checks beyond the schema (whose content limit is the 4000 of Nitro users)."""
         content = payload.get("content") or ""
         if len(content) > MAX_CONTENT_LENGTH:
             raise invalid_form_body(
-                ("content",),
+                (*at, "content"),
                 "BASE_TYPE_MAX_LENGTH",
                 f"Must be {MAX_CONTENT_LENGTH} or fewer in length.",
                 kind="content_too_long",
@@ -443,7 +449,7 @@ class RestApi:
         total = sum(_embed_chars(e) for e in embeds)
         if total > MAX_EMBED_TOTAL_CHARS:
             raise invalid_form_body(
-                ("embeds",),
+                (*at, "embeds"),
                 "MAX_EMBED_SIZE_EXCEEDED",
                 "Embed size exceeds maximum size of 6000",
                 kind="embed_too_large",
@@ -557,7 +563,7 @@ class RestApi:
         data = payload.get("data") or {}
         self._check_files(files, inter.attachment_size_limit)
         if callback_type in (4, 7):
-            self._check_message(data, files, creating=callback_type == 4)
+            self._check_message(data, files, creating=callback_type == 4, at=("data",))
 
         msg: FakeMessage | None = None
         if callback_type in (4, 5):

@@ -81,7 +81,9 @@ async def report(interaction: discord.Interaction, text: str) -> None:
 class ProbeCog(commands.Cog):
     """One command per feature of the fake; ``Probe`` gates let tests hold a command at a chosen point."""
 
-    budget = app_commands.Group(name="budget", description="Budgets")
+    budget = app_commands.Group(
+        name="budget", description="Budgets", default_permissions=discord.Permissions(manage_guild=True)
+    )
     budget_report = app_commands.Group(name="report", description="Reports", parent=budget)
 
     def __init__(self, bot: commands.Bot, probe: Probe) -> None:
@@ -374,7 +376,7 @@ async def test_the_fake_checks_options_like_the_discord_client(running: World) -
             where=w.channel, role=w.mods, file=fake.upload_attachment("a.txt", b"a"),
         )  # fmt: skip
     with pytest.raises(ValueError, match="choices"):
-        await fake.slash(w.guild, w.channel, w.alice, "budget report show", period="year")
+        await fake.slash(w.guild, w.channel, w.mod, "budget report show", period="year")
     with pytest.raises(LookupError, match="never synced"):
         await fake.slash(w.guild, w.channel, w.alice, "nonexistent")
 
@@ -382,10 +384,8 @@ async def test_the_fake_checks_options_like_the_discord_client(running: World) -
 async def test_subcommands_groups_and_member_permissions(running: World) -> None:
     fake, w = running.fake, running
     by_mod = await fake.slash(w.guild, w.channel, w.mod, "budget set", user=w.alice, amount="2")
-    by_alice = await fake.slash(w.guild, w.channel, w.alice, "budget set", user=w.mod, amount="0.50")
-    report = await fake.slash(w.guild, w.channel, w.alice, "budget report show", period="month")
+    report = await fake.slash(w.guild, w.channel, w.mod, "budget report show", period="month")
     assert (await by_mod.wait_for_original()).content == "set alice 2 manager=True"
-    assert (await by_alice.wait_for_original()).content == "set mod 0.50 manager=False"
     assert (await report.wait_for_original()).content == "report month"
     assert by_mod.data["options"][0] == {
         "name": "set",
@@ -395,6 +395,14 @@ async def test_subcommands_groups_and_member_permissions(running: World) -> None
             {"name": "amount", "type": 3, "value": "2"},
         ],
     }
+    assert by_mod.data["resolved"]["members"][str(w.alice.id)]["permissions"]
+
+    # /budget has default_member_permissions=MANAGE_GUILD: Discord hides it from alice...
+    with pytest.raises(PermissionError, match="cannot see /budget"):
+        await fake.slash(w.guild, w.channel, w.alice, "budget set", user=w.mod, amount="0.50")
+    # ...unless the server's admins granted it to her; then only the bot's own check remains.
+    by_alice = await fake.slash(w.guild, w.channel, w.alice, "budget set", user=w.mod, amount="0.50", validate=False)
+    assert (await by_alice.wait_for_original()).content == "set mod 0.50 manager=False"
 
 
 async def test_ephemeral_send_message(running: World) -> None:
@@ -611,6 +619,26 @@ async def test_wrong_token_fails_login(fake_discord: FakeDiscord) -> None:
 # ---------------------------------------------------------------------------- gateway sessions, restarts, CDN
 
 
+async def test_privileged_intents_need_the_portal_switch(world: World) -> None:
+    def bot() -> commands.Bot:
+        intents = discord.Intents.default()
+        intents.members = True
+        return commands.Bot(command_prefix=commands.when_mentioned, intents=intents, guild_ready_timeout=0.05)
+
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with run_bot(world.fake, bot()):
+            pass
+
+    world.fake.privileged_intents = 1 << 1  # GUILD_MEMBERS enabled in the developer portal
+    async with run_bot(world.fake, bot()) as client:
+        # discord.py chunks the guild at startup (op 8); the fake answers with GUILD_MEMBERS_CHUNK.
+        guild = client.get_guild(world.guild.id)
+        assert guild is not None
+        assert {m.name for m in guild.members} >= {"alice", "mod"}
+        # The earlier crash of the refused bot does not fail later waits.
+        await world.fake.wait_until_connected()
+
+
 async def test_resume_after_disconnect_and_restart_with_a_second_bot(world: World) -> None:
     fake, w = world.fake, world
     async with run_bot(fake, w.bot()):
@@ -631,6 +659,19 @@ async def test_resume_after_disconnect_and_restart_with_a_second_bot(world: Worl
         await fake.react(panel, w.alice, "1️⃣")
         await fake.wait_for_message(lambda m: m.content.startswith("remix 1️⃣ by alice"))
     assert no_bot_violations(fake) == []
+
+
+async def test_a_crashed_bot_fails_waits_at_once(world: World) -> None:
+    """A KeyError in a discord.py gateway parser kills ``bot.start()``; tests must not wait out their timeouts."""
+
+    async def crash_then_wait() -> None:
+        async with run_bot(world.fake, world.bot()):
+            world.fake._dispatch("INTERACTION_CREATE", {"id": "1"})  # no "type", "token"...: discord.py's KeyError
+            with pytest.raises(AssertionError, match="bot task 'discord-bot' crashed"):
+                await world.fake.wait_for_message(timeout=60)
+
+    with pytest.raises(AssertionError, match="crashed during the test"):
+        await crash_then_wait()
 
 
 async def test_cdn_urls_are_signed_and_expire(fake_discord: FakeDiscord) -> None:

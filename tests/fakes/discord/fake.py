@@ -20,6 +20,7 @@ from .gateway import GatewayFrame, GatewayServer, GatewaySession
 from .schema import OpenApiSpec, load_spec
 from .server import InjectedError, RestApi, cdn_signature
 from .state import (
+    ALL_PERMISSIONS,
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     DEFAULT_EVERYONE_PERMISSIONS,
@@ -455,10 +456,19 @@ class FakeDiscord:
         return list(inter.autocomplete_choices or [])
 
     async def message_command(
-        self, guild: FakeGuild, channel: FakeChannel, member: FakeMember, name: str, target: FakeMessage
+        self,
+        guild: FakeGuild,
+        channel: FakeChannel,
+        member: FakeMember,
+        name: str,
+        target: FakeMessage,
+        *,
+        validate: bool = True,
     ) -> FakeInteraction:
         """A message context-menu command ("Apps > name") on ``target``."""
         command = self.find_command(guild, name, 3)
+        if validate:
+            self._check_command_permissions(guild, member, command)
         data: dict[str, Any] = {
             "id": command["id"],
             "name": name,
@@ -473,10 +483,19 @@ class FakeDiscord:
         return inter
 
     async def user_command(
-        self, guild: FakeGuild, channel: FakeChannel, member: FakeMember, name: str, target: FakeMember
+        self,
+        guild: FakeGuild,
+        channel: FakeChannel,
+        member: FakeMember,
+        name: str,
+        target: FakeMember,
+        *,
+        validate: bool = True,
     ) -> FakeInteraction:
         """A user context-menu command on ``target``."""
         command = self.find_command(guild, name, 2)
+        if validate:
+            self._check_command_permissions(guild, member, command)
         resolved: dict[str, Any] = {}
         self._resolve_user(guild, target, resolved)
         data: dict[str, Any] = {
@@ -551,6 +570,10 @@ class FakeDiscord:
             notifier.add_done_callback(self._notifiers.discard)
 
         task.add_done_callback(wake)
+
+    def unwatch_task(self, task: asyncio.Task[Any]) -> None:
+        if task in self._watched:
+            self._watched.remove(task)
 
     def _check_watched(self) -> None:
         for task in self._watched:
@@ -677,9 +700,11 @@ class FakeDiscord:
         self._rest.injected.append(InjectedError(method.upper(), path_pattern, status, code, text, retry_after, times))
 
     async def disconnect_clients(self, code: int = 4000) -> None:
-        """Close every gateway connection with ``code``; discord.py reconnects and RESUMEs (4000) on its own."""
+        """Close every gateway connection with ``code``; discord.py reconnects and RESUMEs (4000) on its own.
+
+        Returns once the old connections are gone; ``wait_until_connected()`` then waits for the new one.
+        """
         await self._gateway.close_all(code)
-        await self.wait_for(lambda: not self.connected_sessions, what="gateway connections to close")
 
     def request_reconnect(self) -> None:
         """Send op 7 RECONNECT to every connection."""
@@ -825,6 +850,19 @@ class FakeDiscord:
         return inter
 
     @staticmethod
+    def _check_command_permissions(guild: FakeGuild, member: FakeMember, command: dict[str, Any]) -> None:
+        """Discord shows a command only to members with its ``default_member_permissions`` ("0": admins only)."""
+        required = command.get("default_member_permissions")
+        if required is None:
+            return
+        needed, has = int(required), guild.permissions_for(member)
+        if (has & needed) != needed or (needed == 0 and has != ALL_PERMISSIONS):
+            raise PermissionError(
+                f"{member.user.username!r} cannot see /{command['name']} (default_member_permissions={required}); "
+                "pass validate=False to act as a server whose admins granted it in Integrations settings"
+            )
+
+    @staticmethod
     def _component(message: FakeMessage, custom_id: str) -> dict[str, Any]:
         component = message.find_component(custom_id)
         if component is None:
@@ -849,6 +887,8 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         name, *path = command.strip().lstrip("/").split()
         declared = self.find_command(guild, name, 1)
+        if validate:
+            self._check_command_permissions(guild, member, declared)
         data: dict[str, Any] = {"id": declared["id"], "name": name, "type": 1}
         if "guild_id" in declared:
             data["guild_id"] = declared["guild_id"]

@@ -68,6 +68,8 @@ EVENT_INTENTS: dict[str, int | None] = {
 
 # Close codes after which Discord does not allow a RESUME.
 _NOT_RESUMABLE = {1000, 1001, 4004, 4007, 4009, 4010, 4011, 4012, 4013, 4014}
+# Events kept for a dropped session; beyond this it can no longer be resumed (like Discord's resume window).
+MAX_BACKLOG = 1000
 
 
 @dataclass
@@ -88,6 +90,7 @@ class GatewayConnection:
         )
         self._writer = asyncio.create_task(self._write_loop())
         self.closing_code: int | None = None
+        self.finished = asyncio.Event()  # set once the server side of this connection is fully torn down
 
     def enqueue(self, frame: dict[str, Any], on_sent: Callable[[], None] | None = None) -> asyncio.Future[bool]:
         """Queue a frame; the future resolves to True once written, False if the socket went away first."""
@@ -108,7 +111,8 @@ class GatewayConnection:
                 future.set_result(True)
 
     async def close(self, code: int) -> None:
-        self.closing_code = code
+        if self.closing_code is None:
+            self.closing_code = code
         await self.ws.close(code=code)
 
     async def stop(self) -> None:
@@ -149,6 +153,9 @@ class GatewaySession:
         frame = {"op": DISPATCH, "t": event, "s": self.seq, "d": data}
         if self.connection is None:
             self.backlog.append(frame)
+            if len(self.backlog) > MAX_BACKLOG:
+                self.resumable = False
+                self.backlog.clear()
             return None
         return self.connection.enqueue(frame, on_sent)
 
@@ -180,6 +187,7 @@ class GatewayServer:
                 session.connection = None
                 code = connection.closing_code if connection.closing_code is not None else ws.close_code
                 session.resumable = code not in _NOT_RESUMABLE
+            connection.finished.set()
             await self.fake._notify()
         return ws
 
@@ -189,6 +197,8 @@ class GatewayServer:
         op, data = frame.get("op"), frame.get("d")
         if op == HEARTBEAT:
             connection.enqueue({"op": HEARTBEAT_ACK})
+        elif op in (IDENTIFY, RESUME) and session is not None:
+            await connection.close(4005)  # already authenticated
         elif op == IDENTIFY:
             return await self._identify(connection, data)
         elif op == RESUME:
@@ -255,5 +265,9 @@ class GatewayServer:
         session.send_event("GUILD_MEMBERS_CHUNK", chunk)
 
     async def close_all(self, code: int) -> None:
-        for connection in list(self.connections):
+        """Close every connection and wait until each is torn down (clients may reconnect right after)."""
+        closing = list(self.connections)
+        for connection in closing:
             await connection.close(code)
+        for connection in closing:
+            await connection.finished.wait()

@@ -71,4 +71,5 @@ async def run_bot(
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+        fake.unwatch_task(task)
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,8 @@ class OpenApiSpec:
             ),
         }
         self._validators: dict[tuple[str, str], Draft202012Validator] = {}
+        # A bot syncs the same command tree on every start (~100 ms to validate): remember recent verdicts.
+        self._request_verdicts: OrderedDict[tuple[str, str], list[SchemaError]] = OrderedDict()
 
     def _validator(self, side: str, pointer: str) -> Draft202012Validator:
         key = (side, pointer)
@@ -144,7 +147,14 @@ class OpenApiSpec:
         escaped = path_template.replace("~", "~0").replace("/", "~1")
         pointer = f"/paths/{escaped}/{method.lower()}/requestBody/content/application~1json/schema"
         branch = self._discriminated_branch(operation["requestBody"]["content"]["application/json"]["schema"], body)
-        return self._errors(self._validator("request", branch or pointer), body)
+        key = (branch or pointer, json.dumps(body, sort_keys=True))
+        verdict = self._request_verdicts.get(key)
+        if verdict is None:
+            verdict = self._errors(self._validator("request", branch or pointer), body)
+            self._request_verdicts[key] = verdict
+            if len(self._request_verdicts) > 512:
+                self._request_verdicts.popitem(last=False)
+        return list(verdict)
 
     def _discriminated_branch(self, schema: dict[str, Any], body: Any) -> str | None:
         """For a union of object schemas told apart by ``type`` (the interaction callback), the one branch

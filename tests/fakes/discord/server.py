@@ -610,6 +610,10 @@ class RestApi:
             raise DiscordError(
                 401, 50027, "Invalid Webhook Token", kind="webhook_token", detail="interaction was never acknowledged"
             )
+        if inter.ack.type == 8:
+            raise DiscordError(
+                401, 50027, "Invalid Webhook Token", kind="webhook_token", detail="autocomplete tokens take no webhooks"
+            )
         if inter.token_expired:
             raise DiscordError(
                 401, 50027, "Invalid Webhook Token", kind="token_expired", detail=f"token is {inter.age_s:.0f}s old"

@@ -647,6 +647,8 @@ async def test_resume_after_disconnect_and_restart_with_a_second_bot(world: Worl
         await fake.disconnect_clients()
         session = await fake.wait_until_connected()
         assert session.resumes == 1
+        fake.request_reconnect()  # op 7: discord.py closes and RESUMEs by itself
+        await fake.wait_for(lambda: session.resumes == 2 and session.connected)
         assert (await (await fake.slash(w.guild, w.channel, w.alice, "balance")).wait_for_ack()).type == 4
 
     assert fake.connected_sessions == []

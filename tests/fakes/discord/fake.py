@@ -10,10 +10,12 @@ import secrets
 import time
 import warnings
 from collections.abc import Callable, Iterable
+from enum import IntEnum
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from PIL import Image
 
 from . import payloads
 from .gateway import GatewayFrame, GatewayServer, GatewaySession
@@ -40,20 +42,23 @@ from .state import (
     new_snowflake,
 )
 
-# Application command option types.
-SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-)
+
+class OptionType(IntEnum):
+    """Application command option types."""
+
+    SUB_COMMAND = 1
+    SUB_COMMAND_GROUP = 2
+    STRING = 3
+    INTEGER = 4
+    BOOLEAN = 5
+    USER = 6
+    CHANNEL = 7
+    ROLE = 8
+    MENTIONABLE = 9
+    NUMBER = 10
+    ATTACHMENT = 11
+
+
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 
 
@@ -64,8 +69,6 @@ def _permission_bits(value: Any) -> int:
 
 def _sniff(data: bytes, filename: str) -> tuple[str | None, int | None, int | None]:
     """Content type and dimensions, from the bytes (as Discord does; uploads arrive as octet-stream)."""
-    from PIL import Image
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -967,31 +970,31 @@ class FakeDiscord:
             if validate and not condition:
                 raise ValueError(f"option {name!r}: {problem} (got {value!r})")
 
-        if kind == STRING:
+        if kind == OptionType.STRING:
             expect(isinstance(value, str), "must be a str")
             expect(len(value) >= option.get("min_length", 0), f"shorter than min_length {option.get('min_length')}")
             expect(len(value) <= option.get("max_length", 6000), f"longer than max_length {option.get('max_length')}")
-        elif kind in (INTEGER, NUMBER):
+        elif kind in (OptionType.INTEGER, OptionType.NUMBER):
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            expect(numeric and (kind == NUMBER or isinstance(value, int)), "wrong number type")
+            expect(numeric and (kind == OptionType.NUMBER or isinstance(value, int)), "wrong number type")
             if numeric:
                 expect(value >= option.get("min_value", value), f"below min_value {option.get('min_value')}")
                 expect(value <= option.get("max_value", value), f"above max_value {option.get('max_value')}")
-        elif kind == BOOLEAN:
+        elif kind == OptionType.BOOLEAN:
             expect(isinstance(value, bool), "must be a bool")
-        elif kind in (USER, MENTIONABLE) and isinstance(value, FakeMember | FakeUser):
+        elif kind in (OptionType.USER, OptionType.MENTIONABLE) and isinstance(value, FakeMember | FakeUser):
             self._resolve_user(guild, value, resolved)
             return str(value.id)
-        elif kind in (ROLE, MENTIONABLE) and isinstance(value, FakeRole):
+        elif kind in (OptionType.ROLE, OptionType.MENTIONABLE) and isinstance(value, FakeRole):
             resolved.setdefault("roles", {})[str(value.id)] = payloads.role(value)
             return str(value.id)
-        elif kind == CHANNEL and isinstance(value, FakeChannel):
+        elif kind == OptionType.CHANNEL and isinstance(value, FakeChannel):
             types = option.get("channel_types")
             expect(not types or value.type in types, f"channel type not in {types}")
             channel = {**payloads.channel(value), "permissions": str(guild.permissions_for(member))}
             resolved.setdefault("channels", {})[str(value.id)] = channel
             return str(value.id)
-        elif kind == ATTACHMENT and isinstance(value, FakeAttachment):
+        elif kind == OptionType.ATTACHMENT and isinstance(value, FakeAttachment):
             resolved.setdefault("attachments", {})[str(value.id)] = payloads.attachment(
                 value, self.attachment_url(value)
             )

@@ -249,6 +249,7 @@ class RestApi:
             )
             response = json_response({"message": "500: Internal Server Error", "code": 0}, status=500)
         raw.status = response.status
+        await self.fake._notify()  # a refusal (a new violation) is a change tests may be waiting for
         return response
 
     def _error(self, request: web.Request, error: DiscordError) -> web.Response:

@@ -94,8 +94,14 @@ def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with FakeDiscord(BOT_TOKEN) as discord, FakeIdeogram(api_key=API_KEY) as ideogram:
+def ideogram_options() -> dict[str, Any]:
+    """Keyword arguments for `FakeIdeogram`; override with `@pytest.mark.parametrize("ideogram_options", [...])`."""
+    return {}
+
+
+@pytest.fixture
+async def world(tmp_path: Path, ideogram_options: dict[str, Any]) -> AsyncIterator[World]:
+    async with FakeDiscord(BOT_TOKEN) as discord, FakeIdeogram(api_key=API_KEY, **ideogram_options) as ideogram:
         guild = discord.add_guild("Art Club")
         channel = discord.add_channel(guild, "art")
         member = discord.add_member(guild, "painter")

@@ -118,7 +118,10 @@ class IdeogramBot(commands.Bot):
     def is_moderator(self, member: discord.Member | discord.User) -> bool:
         if not isinstance(member, discord.Member):
             return False
-        if member.guild_permissions.manage_guild:
+        # An interaction carries the permissions Discord resolved for the member; the role cache is the fallback.
+        resolved = member.resolved_permissions
+        permissions = member.guild_permissions if resolved is None else resolved
+        if permissions.manage_guild:
             return True
         allowed = set(self.settings.budget.moderator_role_ids)
         return any(role.id in allowed for role in member.roles)

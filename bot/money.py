@@ -36,9 +36,20 @@ def parse_amount(text: str) -> int:
     return -micros if match["sign"] == "-" else micros
 
 
-def format_amount(micros: int) -> str:
-    """`$0.50`, `$0.025`, `-$1.00`: at least two decimals, never rounded."""
-    sign = "-" if micros < 0 else ""
+def _split(micros: int) -> tuple[str, int, str]:
+    """Sign, whole dollars and the decimals an amount needs (at least two, never rounded)."""
     whole, frac = divmod(abs(micros), MICROS_PER_DOLLAR)
-    decimals = f"{frac:06d}".rstrip("0").ljust(2, "0")
+    return "-" if micros < 0 else "", whole, f"{frac:06d}".rstrip("0").ljust(2, "0")
+
+
+def format_amount(micros: int) -> str:
+    """`$0.50`, `$0.025`, `-$1.00`, `$1,234.50`: at least two decimals, never rounded."""
+    sign, whole, decimals = _split(micros)
     return f"{sign}${whole:,}.{decimals}"
+
+
+def plain_amount(micros: int) -> str:
+    """`0.50`, `0.025`, `-1.00`, `1234.50`: the same digits as `format_amount`, without the dollar sign or
+    thousands separators, for CSV files that spreadsheets read as numbers."""
+    sign, whole, decimals = _split(micros)
+    return f"{sign}{whole}.{decimals}"

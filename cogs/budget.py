@@ -14,12 +14,13 @@ from discord.ext import commands
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.ledger import Balance, Period
-from bot.money import format_amount, parse_amount
+from bot.money import format_amount, parse_amount, plain_amount
 
 Interaction = discord.Interaction[IdeogramBot]
 PeriodChoice = Literal["day", "week", "month", "total"]
-SOURCE_WORDS: Final = {"own": "set for you", "server": "server default", "config": "bot default"}
+SOURCE_WORDS: Final = {"own": "own allowance", "server": "server default", "config": "bot default"}
 PERIOD_NAMES: Final = {"day": "per day", "week": "per week", "month": "per month", "total": "in total"}
+THIS_PERIOD: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
 
 
 def _when(moment: datetime | None) -> str:
@@ -28,6 +29,10 @@ def _when(moment: datetime | None) -> str:
         if moment is None
         else f"<t:{int(moment.timestamp())}:f> (<t:{int(moment.timestamp())}:R>)"
     )
+
+
+def _period(period: Period, start: datetime) -> str:
+    return "All time" if period == "total" else f"This {period}, since <t:{int(start.timestamp())}:d>"
 
 
 def balance_embed(balance: Balance, title: str) -> discord.Embed:
@@ -41,7 +46,8 @@ def balance_embed(balance: Balance, title: str) -> discord.Embed:
     if balance.granted:
         allowance += f"\n{format_amount(balance.granted)} granted this period"
     embed.add_field(name="Allowance", value=allowance, inline=False)
-    embed.add_field(name="Next reset", value=_when(balance.next_reset), inline=False)
+    embed.add_field(name="Period", value=_period(balance.period, balance.period_start))
+    embed.add_field(name="Next reset", value=_when(balance.next_reset))
     return embed
 
 
@@ -77,7 +83,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         # Discord's default permissions can be changed by server admins; the bot checks for itself too.
         if not self.bot.is_moderator(interaction.user):
-            raise app_commands.CheckFailure("Only moderators (Manage Server, or a moderator role) can change budgets.")
+            raise app_commands.CheckFailure("Only moderators (Manage Server, or a moderator role) can use `/budget`.")
         return True
 
     @staticmethod
@@ -143,12 +149,13 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     async def default(self, interaction: Interaction, amount: str, period: PeriodChoice | None = None) -> None:
         """Set the server's default allowance."""
         micros = _non_negative(amount)
-        chosen: Period = period or self.bot.settings.budget.default_period
-        await self.bot.ledger.set_default(
-            guild_id=self._guild(interaction), amount=micros, period=chosen, actor_id=interaction.user.id
-        )
+        guild_id = self._guild(interaction)
+        # Without a period the server keeps the one it has (the ledger's rule), so read back what applies.
+        await self.bot.ledger.set_default(guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id)
+        settings = await self.bot.ledger.server_settings(guild_id)
         await interaction.response.send_message(
-            f"Members without their own allowance now get {format_amount(micros)} {PERIOD_NAMES[chosen]}.",
+            f"Members without their own allowance now get {format_amount(settings.default_allowance)} "
+            f"{PERIOD_NAMES[settings.default_period]}.",
             ephemeral=True,
         )
 
@@ -159,14 +166,15 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     async def cap(self, interaction: Interaction, amount: str, period: PeriodChoice | None = None) -> None:
         """Cap what the whole server may spend per period."""
         micros = None if amount.strip().lower() in {"off", "none"} else _non_negative(amount)
-        chosen: Period = period or "month"
-        await self.bot.ledger.set_cap(
-            guild_id=self._guild(interaction), amount=micros, period=chosen, actor_id=interaction.user.id
-        )
+        guild_id = self._guild(interaction)
+        # Without a period the cap keeps its own, else takes the server's (the ledger's rule); read it back.
+        await self.bot.ledger.set_cap(guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id)
+        settings = await self.bot.ledger.server_settings(guild_id)
         text = (
             "The server cap is off."
-            if micros is None
-            else f"The whole server may now spend at most {format_amount(micros)} {PERIOD_NAMES[chosen]}."
+            if settings.cap is None or settings.cap_period is None
+            else f"The whole server may now spend at most {format_amount(settings.cap)} "
+            f"{PERIOD_NAMES[settings.cap_period]}."
         )
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -191,7 +199,11 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         """Top spenders and totals, with the period's ledger as CSV."""
         guild_id = self._guild(interaction)
         report = await self.bot.ledger.report(guild_id, period)
-        embed = discord.Embed(title=f"Spending {PERIOD_NAMES[report.period]}", colour=discord.Colour.blurple())
+        embed = discord.Embed(
+            title=f"Spending {THIS_PERIOD[report.period]}",
+            description=f"{_period(report.period, report.period_start)}; next reset: {_when(report.next_reset)}",
+            colour=discord.Colour.blurple(),
+        )
         embed.add_field(name="Spent", value=format_amount(report.spent))
         embed.add_field(name="Held", value=format_amount(report.held))
         embed.add_field(name="Granted", value=format_amount(report.granted))
@@ -213,16 +225,15 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
                     row.id,
                     row.created_at.isoformat(),
                     row.kind,
-                    format_amount(row.amount),
+                    plain_amount(row.amount),
                     row.user_id,
                     row.actor_id or "",
                     row.job_id or "",
                     row.reason,
                 ]
             )
-        file = discord.File(
-            io.BytesIO(buffer.getvalue().encode()), filename=f"ledger-{report.period_start:%Y-%m-%d}.csv"
-        )
+        name = "ledger-all-time.csv" if report.period == "total" else f"ledger-{report.period_start:%Y-%m-%d}.csv"
+        file = discord.File(io.BytesIO(buffer.getvalue().encode()), filename=name)
         await interaction.response.send_message(embed=embed, file=file, ephemeral=True)
 
 

@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 import pytest
 
-from bot.money import AmountError, format_amount, parse_amount, to_micros
+from bot.money import AmountError, format_amount, parse_amount, plain_amount, to_micros
 
 
 @pytest.mark.parametrize(
@@ -41,6 +43,23 @@ def test_parse_amount_refuses_other_text_with_a_hint(text: str) -> None:
 )
 def test_format_amount_never_rounds_away(micros: int, shown: str) -> None:
     assert format_amount(micros) == shown
+
+
+@pytest.mark.parametrize(
+    ("micros", "plain"),
+    [
+        (500_000, "0.50"),
+        (60_000, "0.06"),
+        (25_000, "0.025"),
+        (0, "0.00"),
+        (1, "0.000001"),
+        (-1_250_000, "-1.25"),
+        (1_234_567_800_000, "1234567.80"),
+    ],
+)
+def test_plain_amount_is_a_bare_decimal(micros: int, plain: str) -> None:
+    assert plain_amount(micros) == plain
+    assert Decimal(plain) * 1_000_000 == micros
 
 
 def test_round_trip() -> None:

@@ -277,6 +277,8 @@ class World:
         self.mods = fake.add_role(self.guild, "Mods", discord.Permissions(manage_guild=True))
         self.alice: FakeMember = fake.add_member(self.guild, "alice")
         self.mod: FakeMember = fake.add_member(self.guild, "mod", roles=[self.mods])
+        # Permissions given directly become a role of the member's own, as only roles carry them on Discord.
+        self.boss: FakeMember = fake.add_member(self.guild, "boss", permissions=discord.Permissions(manage_guild=True))
         self.probe = Probe()
 
     def bot(self) -> ProbeBot:
@@ -353,14 +355,15 @@ async def test_every_option_type_reaches_the_command(running: World) -> None:
         count=3,
         ratio=1.5,
         flag=True,
-        who=w.mod,
+        who=w.boss,
         where=w.channel,
         role=w.mods,
         file=file,
     )
     reply = await inter.wait_for_original()
     manage_guild = discord.Permissions(manage_guild=True).value
-    assert reply.content.startswith("text=hi count=3 ratio=1.5 flag=True who=mod perms=")
+    # discord.py computes guild_permissions from the cached roles: they agree with what the fake resolved.
+    assert reply.content.startswith("text=hi count=3 ratio=1.5 flag=True who=boss perms=")
     assert int(reply.content.split("perms=")[1].split()[0]) & manage_guild
     assert reply.content.endswith("where=general role=Mods file=notes.txt:5:text/plain")
     assert no_bot_violations(fake) == []

@@ -250,15 +250,14 @@ class FakeDiscord:
         permissions: Any = 0,
         nick: str | None = None,
     ) -> FakeMember:
-        """A member; ``permissions`` are extra bits on top of @everyone and ``roles`` (e.g. MANAGE_GUILD)."""
+        """A member with ``roles``. ``permissions`` (e.g. MANAGE_GUILD) come, as on Discord, from a role: one
+        made for this member, so discord.py's ``guild_permissions`` and the interaction's resolved permissions
+        agree."""
         user = self._user(username)
-        member = FakeMember(
-            user=user,
-            guild_id=guild.id,
-            role_ids=[r.id for r in roles],
-            extra_permissions=_permission_bits(permissions),
-            nick=nick,
-        )
+        role_ids = [r.id for r in roles]
+        if _permission_bits(permissions):
+            role_ids.append(self.add_role(guild, f"{user.username} permissions", permissions).id)
+        member = FakeMember(user=user, guild_id=guild.id, role_ids=role_ids, nick=nick)
         guild.members[user.id] = member
         self._dispatch("GUILD_MEMBER_ADD", {**payloads.member(member), "guild_id": str(guild.id)})
         return member

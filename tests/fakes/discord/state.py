@@ -112,7 +112,6 @@ class FakeMember:
     user: FakeUser
     guild_id: int
     role_ids: list[int] = field(default_factory=list)
-    extra_permissions: int = 0
     nick: str | None = None
     joined_at: str = field(default_factory=iso_timestamp)
 
@@ -151,7 +150,7 @@ class FakeGuild:
         """Guild-level permissions as Discord computes them (no channel overwrites in this fake)."""
         if member.id == self.owner_id:
             return ALL_PERMISSIONS
-        value = self.everyone.permissions | member.extra_permissions
+        value = self.everyone.permissions
         for role in self.roles:
             if role.id in member.role_ids:
                 value |= role.permissions

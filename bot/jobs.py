@@ -183,10 +183,11 @@ class JobRunner:
     def _admit(self, member: tuple[int, int]) -> None:
         if self._closing:
             raise UserFacingError("The bot is restarting. Try again in a minute.")
-        if self._active[member] >= self._max_jobs:
+        running = self._active[member]
+        if running >= self._max_jobs:
             raise UserFacingError(
-                f"You already have {self._active[member]} jobs running (the limit is {self._max_jobs}). "
-                "Wait for one to finish, then try again."
+                f"You already have {running} job{'' if running == 1 else 's'} running "
+                f"(the limit is {self._max_jobs}). Wait for one to finish, then try again."
             )
 
     async def _precheck(self, spec: JobSpec) -> None:

@@ -123,6 +123,7 @@ async def world(tmp_path: Path, ideogram_options: dict[str, Any]) -> AsyncIterat
         try:
             yield world
         finally:
+            ideogram.resume_replies()  # a test that failed with replies paused must not stall the shutdown
             await world.stop_bot()
         assert [str(v) for v in discord.violations] == []
 

@@ -98,12 +98,23 @@ class InteractionOutput:
 
 
 class ReplyOutput:
-    """A reaction remix: a reply to the source message, mentioning the member, edited into the result."""
+    """A reaction remix: a reply to the source message, mentioning the member, edited into the result.
 
-    def __init__(self, source: discord.Message, member: discord.abc.User, upload_limit: int) -> None:
+    A failure turns the reply into a refusal that deletes itself after `refusal_lifetime_s`.
+    """
+
+    def __init__(
+        self,
+        source: discord.Message,
+        member: discord.abc.User,
+        upload_limit: int,
+        *,
+        refusal_lifetime_s: float = REFUSAL_LIFETIME_S,
+    ) -> None:
         self._source = source
         self._member = member
         self._upload_limit = upload_limit
+        self._refusal_lifetime_s = refusal_lifetime_s
         self._reply: discord.Message | None = None
 
     @property
@@ -125,15 +136,19 @@ class ReplyOutput:
         return _posted(message)
 
     async def failed(self, message: str) -> None:
-        await refuse(self._source, self._member, message, replacing=self._reply)
+        await refuse(self._source, self._member, message, replacing=self._reply, lifetime_s=self._refusal_lifetime_s)
 
 
 async def refuse(
-    source: discord.Message, member: discord.abc.User, message: str, *, replacing: discord.Message | None = None
-) -> None:
+    source: discord.Message,
+    member: discord.abc.User,
+    message: str,
+    *,
+    replacing: discord.Message | None = None,
+    lifetime_s: float = REFUSAL_LIFETIME_S,
+) -> discord.Message:
     """A short reply to the member that deletes itself: reactions have no private channel to answer in."""
     text = f"{member.mention} {message}"
     if replacing is not None:
-        await replacing.edit(content=text, embed=None, attachments=[], delete_after=REFUSAL_LIFETIME_S)
-    else:
-        await source.reply(text, delete_after=REFUSAL_LIFETIME_S, mention_author=False)
+        return await replacing.edit(content=text, embed=None, attachments=[], delete_after=lifetime_s)
+    return await source.reply(text, delete_after=lifetime_s, mention_author=False)

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Final
+from collections.abc import Callable
+from typing import Final, Literal
 
 import discord
 from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError, user_message
+from bot.ideogram.values import LEGACY_ONLY_STYLE_TYPES
 from bot.jobs import InputFile, JobSpec
 from bot.ledger import JobResult
-from cogs.output import ReplyOutput, refuse
+from cogs.output import REFUSAL_LIFETIME_S, ReplyOutput, refuse
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ REMIX_EMOJI: Final = {
     **{f"{n}\N{VARIATION SELECTOR-16}\N{COMBINING ENCLOSING KEYCAP}": n for n in range(1, 9)},
 }
 REPEAT_WINDOW_S: Final = 10.0
-# Settings of the source job that a V3 remix takes too; the rest (model, resolution, ...) stay at their defaults.
+# Settings of the source job that a V3 remix takes too; the rest (model, resolution, seed...) stay at their defaults.
 CARRIED_OPTIONS: Final = (
     "negative_prompt",
     "aspect_ratio",
@@ -37,28 +39,37 @@ CARRIED_OPTIONS: Final = (
     "style_preset",
     "color_palette",
 )
-LEGACY_ONLY_STYLES: Final = frozenset({"RENDER_3D", "ANIME"})
+# What became of a reaction; dispatched as the `remix_reaction` event once it has been dealt with.
+Outcome = Literal[
+    "not a remix emoji", "by a bot", "not a result", "repeated", "message gone", "refused", "remixed", "error"
+]
 
 
-def remix_options(source: JobResult, image_weight: int) -> dict[str, object]:
-    """A V3 remix with the source job's prompt and the settings a remix accepts."""
+def remix_options(source: JobResult, prompt: str, image_weight: int) -> dict[str, object]:
+    """A V3 remix with `prompt` and the settings of the source job that a remix accepts."""
     options: dict[str, object] = {
         name: source.parameters[name] for name in CARRIED_OPTIONS if source.parameters.get(name) is not None
     }
-    if options.get("style_type") in LEGACY_ONLY_STYLES:
+    if options.get("style_type") in LEGACY_ONLY_STYLE_TYPES:
         del options["style_type"]
-    options.update(prompt=source.prompt, model="V_3", image_weight=image_weight)
+    options.update(prompt=prompt, model="V_3", image_weight=image_weight)
     return options
 
 
 class Reactions(commands.Cog):
+    """Turns 🔁 and 1️⃣-8️⃣ on a result into a remix. `refusal_lifetime_s`, `repeat_window_s` and `clock` (monotonic
+    seconds) are plain attributes so that a deployment, or a test, can change them on the loaded cog."""
+
     def __init__(self, bot: IdeogramBot) -> None:
         self.bot = bot
+        self.refusal_lifetime_s = REFUSAL_LIFETIME_S
+        self.repeat_window_s = REPEAT_WINDOW_S
+        self.clock: Callable[[], float] = time.monotonic
         self._recent: dict[tuple[int, int], float] = {}
 
     def _is_repeat(self, message_id: int, user_id: int) -> bool:
-        now = time.monotonic()
-        self._recent = {key: at for key, at in self._recent.items() if now - at < REPEAT_WINDOW_S}
+        now = self.clock()
+        self._recent = {key: at for key, at in self._recent.items() if now - at < self.repeat_window_s}
         key = (message_id, user_id)
         if key in self._recent:
             return True
@@ -67,23 +78,44 @@ class Reactions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        outcome: Outcome = "error"
+        try:
+            outcome = await self._react(payload)
+        finally:
+            log.debug("reaction %s by %s on %s: %s", payload.emoji, payload.user_id, payload.message_id, outcome)
+            self.bot.dispatch("remix_reaction", payload, outcome)
+
+    async def _react(self, payload: discord.RawReactionActionEvent) -> Outcome:
         number = REMIX_EMOJI.get(str(payload.emoji))
-        if number is None or payload.guild_id is None or payload.member is None or payload.member.bot:
-            return
+        member = payload.member
+        if number is None or payload.guild_id is None:
+            return "not a remix emoji"
+        if member is None or member.bot:
+            return "by a bot"
         if payload.message_author_id is not None and self.bot.user and payload.message_author_id != self.bot.user.id:
-            return
+            return "not a result"
         source = await self.bot.ledger.find_result(payload.message_id)
-        if source is None or self._is_repeat(payload.message_id, payload.user_id):
-            return
-        channel = self.bot.get_channel(payload.channel_id) or await self.bot.fetch_channel(payload.channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            return
-        message = await channel.fetch_message(payload.message_id)
+        if source is None:
+            return "not a result"
+        if self._is_repeat(payload.message_id, payload.user_id):
+            return "repeated"
+        try:
+            channel = self.bot.get_channel(payload.channel_id) or await self.bot.fetch_channel(payload.channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                return "message gone"
+            # Fetched again, not taken from a cache: attachment URLs expire, and the result may predate a restart.
+            message = await channel.fetch_message(payload.message_id)
+        except (discord.NotFound, discord.Forbidden):
+            return "message gone"
+        output = ReplyOutput(message, member, _upload_limit(message), refusal_lifetime_s=self.refusal_lifetime_s)
         try:
             spec = self._spec(payload, source, message, number)
-            await self.bot.jobs.submit(spec, ReplyOutput(message, payload.member, _upload_limit(message)))
+            await self.bot.jobs.submit(spec, output)
         except Exception as error:  # refusals before the job started: budget, limits, a missing image
-            await refuse(message, payload.member, user_message(error, context=f"reaction remix by {payload.user_id}"))
+            text = user_message(error, context=f"reaction remix by {payload.user_id}")
+            await refuse(message, member, text, lifetime_s=self.refusal_lifetime_s)
+            return "refused"
+        return "remixed"
 
     def _spec(
         self, payload: discord.RawReactionActionEvent, source: JobResult, message: discord.Message, number: int
@@ -91,10 +123,14 @@ class Reactions(commands.Cog):
         safe = [image for image in source.images if image.is_safe and image.attachment_id is not None]
         if number > len(safe):
             raise UserFacingError(f"This result has {len(safe)} image(s), so there is no image {number} to remix.")
-        wanted = safe[number - 1].attachment_id
-        attachment = next((a for a in message.attachments if a.id == wanted), None)
+        chosen = safe[number - 1]
+        attachment = next((a for a in message.attachments if a.id == chosen.attachment_id), None)
         if attachment is None:
             raise UserFacingError("That image is no longer on the message, so it can't be remixed.")
+        # A job without a prompt of its own (an upscale, a reframe) remixes with the one the provider returned.
+        prompt = source.prompt or chosen.prompt
+        if not prompt:
+            raise UserFacingError("This result has no prompt to remix with. Use `/remix` and write one.")
         assert payload.guild_id is not None
         return JobSpec(
             guild_id=payload.guild_id,
@@ -102,7 +138,7 @@ class Reactions(commands.Cog):
             user_id=payload.user_id,
             command="remix",
             operation="remix",
-            options=remix_options(source, self.bot.settings.budget.remix_image_weight),
+            options=remix_options(source, prompt, self.bot.settings.budget.remix_image_weight),
             files={
                 "image": InputFile(
                     "image", attachment.filename, attachment.size, attachment.content_type, attachment.read

@@ -11,7 +11,9 @@ Deliberate relaxations (request side only), each because real Discord accepts wh
   sends ``str(permissions.value)`` and Discord documents the field as a "string of permission bits".
 
 ``format`` keywords (``snowflake``, ``int32``, ``uri`` …) are not checked; snowflakes are still checked by the
-spec's own ``pattern``. Nothing else is skipped: ``anyOf``/``oneOf`` unions are validated as written.
+spec's own ``pattern``. Nothing else is skipped. Two rewrites keep validation equivalent but fast (see
+``_discriminate_unions``): unions of objects told apart by a required ``type`` become a lookup on ``type``, and
+enums written as ``oneOf`` of ``const`` values become ``enum``. A typical message body then costs ~1 ms.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import copy
 import functools
 import json
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -73,6 +76,75 @@ def _relax_for_requests(spec: dict[str, Any]) -> dict[str, Any]:
     return relaxed
 
 
+_DISCRIMINATOR = "x-fake-discriminator"
+
+
+def _discriminate_unions(spec: dict[str, Any]) -> dict[str, Any]:
+    """Replace unions of object schemas told apart by a required ``type`` with a lookup on that ``type``.
+
+    Equivalent for validation (the branches' ``type`` values are disjoint and required, so at most one branch
+    can match), but jsonschema no longer tries every branch: message components are a union of 7 types nested
+    in a union of 7, which made one action row cost ~2.5 ms. Errors also name the branch the body chose, as
+    Discord's do. Likewise enums spelled as a ``oneOf`` of titled ``const`` values become ``enum``.
+    Modifies and returns ``spec``.
+    """
+    schemas = spec["components"]["schemas"]
+
+    def discriminator(ref: str) -> list[Any] | None:
+        target = schemas.get(ref.removeprefix("#/components/schemas/"), {})
+        declared = target.get("properties", {}).get("type", {})
+        values = declared.get("enum") or ([declared["const"]] if "const" in declared else None)
+        return values if values and "type" in target.get("required", []) else None
+
+    def rewrite(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                rewrite(item)
+            return
+        if not isinstance(node, dict):
+            return
+        for key in ("oneOf", "anyOf"):
+            union = node.get(key)
+            if not isinstance(union, list) or not union or not all(isinstance(b, dict) for b in union):
+                continue
+            if all(set(b) <= {"const", "title", "description", "type"} and "const" in b for b in union):
+                # Enums are written as a oneOf of titled consts (MessageType, ButtonStyleTypes...): an enum.
+                del node[key]
+                node["enum"] = [b["const"] for b in union]
+                continue
+            if not all(set(b) == {"$ref"} for b in union):
+                continue
+            table: list[tuple[Any, str]] = []
+            for branch in union:
+                values = discriminator(branch["$ref"])
+                if values is None or any(v == seen for v in values for seen, _ in table):
+                    break
+                table.extend((value, branch["$ref"]) for value in values)
+            else:
+                del node[key]
+                node[_DISCRIMINATOR] = table
+        for value in node.values():
+            rewrite(value)
+
+    rewrite(spec)
+    return spec
+
+
+def _discriminated(validator: Any, table: list[tuple[Any, str]], instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        yield ValidationError(f"{instance!r} is not of type 'object'", validator="type", validator_value="object")
+        return
+    value = instance.get("type")
+    ref = next((ref for choice, ref in table if choice == value and type(choice) is type(value)), None)
+    if ref is None:
+        yield from validator.descend(value, {"enum": [choice for choice, _ in table]}, path="type")
+    else:
+        yield from validator.descend(instance, {"$ref": ref})
+
+
+_Validator = validators.extend(Draft202012Validator, {_DISCRIMINATOR: _discriminated})
+
+
 def _leaf_errors(error: ValidationError) -> list[ValidationError]:
     """For a failed union (anyOf/oneOf), report the branch the body was evidently meant for.
 
@@ -113,20 +185,22 @@ class OpenApiSpec:
         self._spec = spec
         self._paths: dict[str, Any] = spec["paths"]
         self._registries = {
-            "response": Registry().with_resource(_SPEC_URI, Resource(spec, specification=DRAFT202012)),
+            "response": Registry().with_resource(
+                _SPEC_URI, Resource(_discriminate_unions(copy.deepcopy(spec)), specification=DRAFT202012)
+            ),
             "request": Registry().with_resource(
-                _SPEC_URI, Resource(_relax_for_requests(spec), specification=DRAFT202012)
+                _SPEC_URI, Resource(_discriminate_unions(_relax_for_requests(spec)), specification=DRAFT202012)
             ),
         }
-        self._validators: dict[tuple[str, str], Draft202012Validator] = {}
+        self._validators: dict[tuple[str, str], Any] = {}
         # A bot syncs the same command tree on every start (~100 ms to validate): remember recent verdicts.
         self._request_verdicts: OrderedDict[tuple[str, str], list[SchemaError]] = OrderedDict()
 
-    def _validator(self, side: str, pointer: str) -> Draft202012Validator:
+    def _validator(self, side: str, pointer: str) -> Any:
         key = (side, pointer)
         validator = self._validators.get(key)
         if validator is None:
-            validator = Draft202012Validator({"$ref": f"{_SPEC_URI}#{pointer}"}, registry=self._registries[side])
+            validator = _Validator({"$ref": f"{_SPEC_URI}#{pointer}"}, registry=self._registries[side])
             self._validators[key] = validator
         return validator
 
@@ -146,30 +220,14 @@ class OpenApiSpec:
             return []
         escaped = path_template.replace("~", "~0").replace("/", "~1")
         pointer = f"/paths/{escaped}/{method.lower()}/requestBody/content/application~1json/schema"
-        branch = self._discriminated_branch(operation["requestBody"]["content"]["application/json"]["schema"], body)
-        key = (branch or pointer, json.dumps(body, sort_keys=True))
+        key = (pointer, json.dumps(body, sort_keys=True))
         verdict = self._request_verdicts.get(key)
         if verdict is None:
-            verdict = self._errors(self._validator("request", branch or pointer), body)
+            verdict = self._errors(self._validator("request", pointer), body)
             self._request_verdicts[key] = verdict
             if len(self._request_verdicts) > 512:
                 self._request_verdicts.popitem(last=False)
         return list(verdict)
-
-    def _discriminated_branch(self, schema: dict[str, Any], body: Any) -> str | None:
-        """For a union of object schemas told apart by ``type`` (the interaction callback), the one branch
-        ``body["type"]`` selects. Validating only that branch is what Discord does, gives its error, and is
-        several times faster than trying all seven branches on every callback."""
-        union = schema.get("anyOf") or schema.get("oneOf")
-        if not union or not isinstance(body, dict) or "type" not in body:
-            return None
-        for branch in union:
-            ref = branch.get("$ref", "")
-            name = ref.removeprefix("#/components/schemas/")
-            target = self._spec["components"]["schemas"].get(name, {})
-            if body["type"] in target.get("properties", {}).get("type", {}).get("enum", []):
-                return f"/components/schemas/{name}"
-        return None
 
     def validate_response(self, method: str, path_template: str, body: Any, status: int = 200) -> list[SchemaError]:
         """Validate the fake's own response body against the documented response for ``status``."""
@@ -188,7 +246,7 @@ class OpenApiSpec:
         return self._errors(self._validator("response", f"/components/schemas/{name}"), instance)
 
     @staticmethod
-    def _errors(validator: Draft202012Validator, instance: Any) -> list[SchemaError]:
+    def _errors(validator: Any, instance: Any) -> list[SchemaError]:
         found = [_to_schema_error(leaf) for error in validator.iter_errors(instance) for leaf in _leaf_errors(error)]
         return sorted(set(found), key=lambda e: (tuple(str(p) for p in e.path), e.message))
 

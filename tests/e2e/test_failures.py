@@ -297,3 +297,30 @@ async def test_a_broken_image_is_refused_after_download_with_nothing_charged(run
     assert NOTHING_CHARGED in text
     assert len(cdn_downloads(running)) == 1
     await assert_untouched(running)
+
+
+async def test_images_made_but_not_downloaded_are_charged_and_the_member_is_told(running: World) -> None:
+    running.ideogram.inject(ServerError(500), route="/images")
+    interaction = await running.slash("imagine", prompt="a cat", num_images=2, rendering_speed="TURBO")
+    text = await failed_privately(running, interaction)
+    cost = 2 * 30_000  # the provider billed the run: the ledger agrees with the bill
+    assert "couldn't download them" in text
+    assert f"billed this run, so {format_amount(cost)} was charged" in text
+    assert NOTHING_CHARGED not in text
+    money = await balance(running)
+    assert (money.spent, money.held) == (cost, 0)
+    assert [(e.kind, e.amount) for e in await history(running)] == [("hold", cost), ("capture", cost)]
+    [job] = await jobs(running)
+    assert job["status"] == "failed"
+
+
+async def test_a_result_discord_refuses_is_still_charged_as_billed(running: World) -> None:
+    running.discord.inject_error("PATCH", "/webhooks/*/messages/@original", status=413, code=40005)
+    interaction = await running.slash("imagine", prompt="a cat", rendering_speed="TURBO")
+    text = await failed_privately(running, interaction)
+    assert "incident" in text  # not the member's doing: an incident id for the log
+    assert f"billed this run, so {format_amount(30_000)} was charged" in text
+    money = await balance(running)
+    assert (money.spent, money.held) == (30_000, 0)
+    [job] = await jobs(running)
+    assert job["status"] == "failed"

@@ -39,7 +39,8 @@ CARRIED_OPTIONS: Final = (
     "style_preset",
     "color_palette",
 )
-# What became of a reaction; dispatched as the `remix_reaction` event once it has been dealt with.
+# What became of a reaction; dispatched as the `remix_reaction` event once it has been dealt with. "remixed": the
+# job ran (if it failed after starting, its reply says so); "refused": it never started (a reply says why, then goes).
 Outcome = Literal[
     "not a remix emoji", "by a bot", "not a result", "repeated", "message gone", "refused", "remixed", "error"
 ]

@@ -39,8 +39,9 @@ CARRIED_OPTIONS: Final = (
     "style_preset",
     "color_palette",
 )
-# What became of a reaction; dispatched as the `remix_reaction` event once it has been dealt with. "remixed": the
-# job ran (if it failed after starting, its reply says so); "refused": it never started (a reply says why, then goes).
+# What became of a reaction; dispatched as the `remix_reaction` event once it has been dealt with.
+# "remixed": the job ran (a failure after it started is told on its own reply);
+# "refused": it never started (a reply to the member says why, then deletes itself).
 Outcome = Literal[
     "not a remix emoji", "by a bot", "not a result", "repeated", "message gone", "refused", "remixed", "error"
 ]

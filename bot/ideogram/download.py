@@ -9,6 +9,7 @@ host) raises `ImageExpired`. The API key is never sent to the image host.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,18 +29,21 @@ DEFAULT_MAX_DOWNLOAD_BYTES: Final = 50 * 1024 * 1024
 _EXPIRED_STATUSES: Final = frozenset({403, 404, 410})
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS: Final = 3
-_CHUNK: Final = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class DownloadedImage:
-    """One fetched image: `index` is its 0-based position in the reply; `filename` counts from 1."""
+    """One fetched image: `index` is its 0-based position in the reply; `filename` counts from 1.
+
+    `sha256` is the hex digest of `data`, computed piece by piece while the bytes arrived.
+    """
 
     index: int
     data: bytes = field(repr=False)
     content_type: ImageType
     filename: str
     item: GeneratedImage
+    sha256: str
 
     @property
     def size(self) -> int:
@@ -152,7 +156,7 @@ class Downloader:
                         raise ImageExpired(status=reply.status, request_id=request_id)
                     if reply.status != 200:
                         raise DownloadFailed(status=reply.status, request_id=request_id)
-                    data = await self._read_capped(reply, request_id)
+                    data, digest = await self._read_capped(reply, request_id)
                     break
             else:
                 raise DownloadFailed(provider_message="too many redirects", request_id=request_id)
@@ -168,18 +172,26 @@ class Downloader:
             content_type=kind,
             filename=f"ideogram-{item.seed}-{index + 1}.{EXTENSIONS[kind]}",
             item=item,
+            sha256=digest,
         )
 
-    async def _read_capped(self, reply: aiohttp.ClientResponse, request_id: str | None) -> bytes:
+    async def _read_capped(self, reply: aiohttp.ClientResponse, request_id: str | None) -> tuple[bytes, str]:
+        """The body (at most `max_bytes`) and its SHA-256, hashed as it streams in rather than after."""
         too_big = DownloadFailed(
             f"An image was larger than the bot accepts ({describe_size(self.max_bytes)}). Try again.",
             request_id=request_id,
         )
         if reply.content_length is not None and reply.content_length > self.max_bytes:
             raise too_big
-        buffer = bytearray()
-        async for chunk in reply.content.iter_chunked(_CHUNK):
-            buffer += chunk
-            if len(buffer) > self.max_bytes:
+        # Keep the pieces as they arrive and join them once: a growing bytearray is copied again each time it
+        # outgrows its allocation, then once more into bytes. Hashing here overlaps with the transfer.
+        chunks: list[bytes] = []
+        size = 0
+        digest = hashlib.sha256()
+        async for chunk in reply.content.iter_any():
+            size += len(chunk)
+            if size > self.max_bytes:
                 raise too_big
-        return bytes(buffer)
+            chunks.append(chunk)
+            digest.update(chunk)
+        return b"".join(chunks), digest.hexdigest()

@@ -4,6 +4,7 @@ concurrency. Cases the fake cannot produce use small servers local to the test."
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -80,6 +81,19 @@ async def test_images_come_back_in_order_with_sniffed_types(client: IdeogramClie
         assert result.data.startswith(b"\x89PNG")
         assert result.filename == f"ideogram-{item.seed}-{result.index + 1}.png"
     assert len({r.data for r in results if isinstance(r, DownloadedImage)}) == 3
+
+
+async def test_the_digest_is_of_the_whole_image_as_it_arrived() -> None:
+    """Big images arrive in many pieces; the SHA-256 computed on the way must be that of all of them."""
+    async with (
+        FakeIdeogram(image_bytes=3 * 1024 * 1024) as big_fake,
+        IdeogramClient(base_url=big_fake.base_url, api_key=big_fake.api_key, image_hosts=["127.0.0.1"]) as client,
+    ):
+        results = await client.download(await generate(client, num_images=2))
+    for result in results:
+        assert isinstance(result, DownloadedImage)
+        assert result.size == 3 * 1024 * 1024
+        assert result.sha256 == hashlib.sha256(result.data).hexdigest()
 
 
 async def test_webp_results_are_named_webp(fake: FakeIdeogram) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,8 @@ class RecordedRequest:
     `content_type` is the media type without parameters (`"multipart/form-data"`). For a multipart body, `fields`
     holds the text parts and `files` the parts that carry a filename (a part is a file if and only if it has a
     filename, as in Starlette, which Ideogram's API runs on). `json` is the parsed body of a JSON request.
-    `status` is the status the fake answered, 0 for a `Disconnect`.
+    `status` is the status the fake answered, 0 for a `Disconnect`. `received_at` and `answered_at` are event-loop
+    times (`loop.time()`): when the request reached the fake, and when its reply was ready to send.
     """
 
     method: str
@@ -37,6 +39,8 @@ class RecordedRequest:
     files: dict[str, list[UploadedFile]] = field(default_factory=dict)
     status: int = 0
     body_error: str | None = None  # why the body could not be parsed, if it could not
+    received_at: float = 0.0
+    answered_at: float = 0.0
 
     def value(self, name: str) -> str | None:
         """The single value of a text part, or None."""
@@ -54,6 +58,7 @@ class RecordedRequest:
 
 async def record(request: web.Request) -> RecordedRequest:
     recorded = RecordedRequest(
+        received_at=asyncio.get_running_loop().time(),
         method=request.method,
         path=request.path,
         query=dict(request.query),

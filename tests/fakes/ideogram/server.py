@@ -218,6 +218,7 @@ class FakeIdeogram:
                 request.transport.close()
             return web.Response()
         recorded.status = response.status
+        recorded.answered_at = asyncio.get_running_loop().time()
         return response
 
     def _take_fault(self, path: str) -> Fault | None:

@@ -200,7 +200,7 @@ class Database:
         for, it runs even if the caller is cancelled (captures and releases must land)."""
         future = self._submit(_Op(self._new_future(), sql=sql, parameters=parameters, undo=undo))
         if not shielded:
-            rows: list[sqlite3.Row] = await future
+            rows: list[sqlite3.Row] = await self._outcome(future, undo)
             return rows
         try:
             rows = await asyncio.shield(future)
@@ -211,8 +211,18 @@ class Database:
 
     async def run(self, work: Work[T], *, undo: Callable[[T], Awaitable[object]] | None = None) -> T:
         """A unit of work with several statements, alone on the connection; use `transaction` inside it."""
-        result: T = await self._submit(_Op(self._new_future(), work=work, undo=undo))
+        result: T = await self._outcome(self._submit(_Op(self._new_future(), work=work, undo=undo)), undo)
         return result
+
+    async def _outcome(self, future: asyncio.Future[Any], undo: Callable[[Any], Awaitable[object]] | None) -> Any:
+        try:
+            return await future
+        except asyncio.CancelledError:
+            # Cancelled just after the request succeeded but before this task resumed: the result is lost
+            # to the caller, so undo it here (if it had not run yet, the writer undoes or skips it).
+            if undo is not None and future.done() and not future.cancelled() and future.exception() is None:
+                self._clean_up(undo(future.result()))
+            raise
 
     def _new_future(self) -> asyncio.Future[Any]:
         if self._closed:
@@ -310,11 +320,14 @@ class Database:
             else:
                 op.future.set_exception(error)
         elif error is None and op.undo is not None:
-            cleanup = asyncio.create_task(_logged(op.undo(result)))
-            self._cleanups.add(cleanup)
-            cleanup.add_done_callback(self._cleanup_done)
+            self._clean_up(op.undo(result))
         elif error is not None:
             log.warning("a ledger request whose caller was cancelled failed: %r", error)
+
+    def _clean_up(self, undo: Awaitable[object]) -> None:
+        cleanup = asyncio.create_task(_logged(undo))
+        self._cleanups.add(cleanup)
+        cleanup.add_done_callback(self._cleanup_done)
 
     def _cleanup_done(self, cleanup: asyncio.Task[None]) -> None:
         self._cleanups.discard(cleanup)

@@ -14,7 +14,7 @@ import aiosqlite
 
 from bot.ledger import sql
 from bot.ledger.db import Database, transaction
-from bot.ledger.errors import BudgetExceeded, HoldSettled, LedgerError
+from bot.ledger.errors import BudgetExceeded, HoldSettled
 from bot.ledger.jobs import JobRecords
 from bot.ledger.models import Balance, Entry, Hold, Report, ServerSettings, Spender
 from bot.ledger.periods import PERIODS, Period, bounds_at, from_us, to_us, utc_now
@@ -111,34 +111,39 @@ class Ledger(JobRecords):
             for hold_id, _period, _start in rows:
                 await self._release(hold_id, user_id, "released: the job was cancelled while reserving")
 
-        for _attempt in range(3):
-            rows = await self._db.statement(sql.HOLD, parameters, undo=release_abandoned)
-            for hold_id, period, period_start in rows:
-                log.debug("hold %d: %s for %d in guild %d", hold_id, format_amount(amount), user_id, guild_id)
-                return Hold(
-                    id=hold_id,
-                    guild_id=guild_id,
-                    user_id=user_id,
-                    amount=amount,
-                    job_id=job_id,
-                    period=period,
-                    period_start=from_us(period_start),
-                    created_at=from_us(now_us),
-                )
-            refusal = self._refusal(amount, now_us, (await self._db.statement(sql.REFUSAL, parameters))[0])
-            if refusal is not None:
-                raise refusal
-            # Other requests ran between the refused hold and the explanation and freed enough: try again.
-        raise LedgerError("the budget kept changing while holding; try again")
+        async def recheck(conn: aiosqlite.Connection) -> tuple[list[Any], Any]:
+            # Alone on the connection, so the explanation describes exactly the state that refused.
+            rows = list(await conn.execute_fetchall(sql.HOLD, parameters))
+            return rows, None if rows else next(iter(await conn.execute_fetchall(sql.REFUSAL, parameters)))
+
+        async def release_rechecked(outcome: tuple[list[Any], Any]) -> None:
+            await release_abandoned(outcome[0])
+
+        # The common case is one statement committed with its neighbours; only a refusal costs more.
+        rows = await self._db.statement(sql.HOLD, parameters, undo=release_abandoned)
+        if not rows:
+            rows, refusal = await self._db.run(recheck, undo=release_rechecked)
+            if not rows:
+                raise self._refusal(amount, now_us, refusal)
+        hold_id, period, period_start = rows[0]
+        log.debug("hold %d: %s for %d in guild %d", hold_id, format_amount(amount), user_id, guild_id)
+        return Hold(
+            id=hold_id,
+            guild_id=guild_id,
+            user_id=user_id,
+            amount=amount,
+            job_id=job_id,
+            period=period,
+            period_start=from_us(period_start),
+            created_at=from_us(now_us),
+        )
 
     @staticmethod
-    def _refusal(amount: int, now_us: int, row: Any) -> BudgetExceeded | None:
+    def _refusal(amount: int, now_us: int, row: Any) -> BudgetExceeded:
         allowance, period, remaining, cap, cap_period, cap_remaining = row
         bounds = bounds_at(from_us(now_us))
         scope: Literal["member", "server"] = "member"
-        if remaining >= amount:
-            if cap is None or cap_remaining >= amount:
-                return None
+        if remaining >= amount and cap is not None:
             scope, allowance, period, remaining = "server", cap, cap_period, cap_remaining
         reset = bounds.next_reset(period)
         return BudgetExceeded(

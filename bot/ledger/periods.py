@@ -66,6 +66,8 @@ class DayBounds:
 
 
 def bounds_at(now: datetime) -> DayBounds:
+    if now.tzinfo is None:
+        raise ValueError(f"{now!r} has no time zone; the ledger needs aware datetimes")
     return _bounds_on(now.astimezone(UTC).date())
 
 

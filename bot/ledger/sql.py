@@ -53,6 +53,7 @@ cap_left AS (
     FROM cap
 )"""
 
+# A hold of nothing always succeeds: a free job harms no budget, even an overdrawn one.
 HOLD: Final = f"""
 WITH {MEMBER_TERMS}, {SERVER_CAP}
 INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, period, period_start,
@@ -60,8 +61,9 @@ INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, p
 SELECT 'hold', :amount, :guild_id, :user_id, :user_id, :reason, :job_id, member.period, member.start,
        :now, :now
 FROM member, totals
-WHERE member.allowance + totals.granted - totals.spent - totals.held >= :amount
-  AND NOT EXISTS (SELECT 1 FROM cap_left WHERE cap_left.remaining < :amount)
+WHERE :amount = 0
+   OR (member.allowance + totals.granted - totals.spent - totals.held >= :amount
+       AND NOT EXISTS (SELECT 1 FROM cap_left WHERE cap_left.remaining < :amount))
 RETURNING id, period, period_start"""
 
 # Run right after a refused HOLD in the same unit of work, so it explains exactly that refusal.

@@ -218,15 +218,18 @@ async def test_an_api_failure_is_told_privately_and_releases_the_hold(
     assert world.discord.find_secret(BOT_TOKEN) == []
 
 
-async def test_withheld_images_are_not_posted_but_are_charged(running: World) -> None:
-    running.ideogram.inject(UnsafeImages(indices=(1,)))
-    interaction = await running.slash("imagine", prompt="three cats", num_images=3, rendering_speed="TURBO")
+@pytest.mark.parametrize(("num_images", "withheld"), [(3, (1,)), (1, (0,))], ids=["one-of-three", "all"])
+async def test_withheld_images_are_not_posted_but_are_charged(
+    running: World, num_images: int, withheld: tuple[int, ...]
+) -> None:
+    running.ideogram.inject(UnsafeImages(indices=withheld))
+    interaction = await running.slash("imagine", prompt="cats", num_images=num_images, rendering_speed="TURBO")
     result = await running.result(interaction)
 
-    assert len(result.attachments) == 2
+    assert len(result.attachments) == num_images - len(withheld)
     shown = fields(result)
-    assert shown["Withheld"].startswith("1 image(s) failed Ideogram's safety check")
-    cost = 3 * 30_000  # the provider bills the withheld image too
+    assert shown["Withheld"].startswith(f"{len(withheld)} image(s) failed Ideogram's safety check")
+    cost = num_images * 30_000  # the provider bills withheld images too
     assert shown["Cost"] == format_amount(cost)
     money = await balance(running)
     assert (money.spent, money.held) == (cost, 0)
@@ -235,8 +238,13 @@ async def test_withheld_images_are_not_posted_but_are_charged(running: World) ->
     job = await running.bot.ledger.find_result(result.id)
     assert job is not None
     assert job.cost == cost
-    assert [(image.index, image.is_safe) for image in job.images] == [(0, True), (1, False), (2, True)]
-    assert [image.attachment_id for image in job.images] == [result.attachments[0].id, None, result.attachments[1].id]
+    assert [(image.index, image.is_safe) for image in job.images] == [
+        (index, index not in withheld) for index in range(num_images)
+    ]
+    posted = iter(result.attachments)
+    assert [image.attachment_id for image in job.images] == [
+        None if index in withheld else next(posted).id for index in range(num_images)
+    ]
 
 
 @pytest.mark.parametrize("ideogram_options", [{"image_bytes": 400_000}])

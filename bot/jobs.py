@@ -34,7 +34,6 @@ from bot.images import (
     fit_for_upload,
     prepare_input,
     prepare_mask,
-    sha256_hex,
     square_for_reframe,
 )
 from bot.ledger import Balance, BudgetExceeded, Ledger, ResultImage
@@ -334,7 +333,7 @@ class JobRunner:
                 index=item.index,
                 attachment_id=None,
                 url=None,
-                sha256=sha256_hex(item.data) if isinstance(item, DownloadedImage) else None,
+                sha256=item.sha256 if isinstance(item, DownloadedImage) else None,
                 is_safe=isinstance(item, DownloadedImage),
                 seed=item.item.seed,
                 prompt=item.item.prompt,

@@ -72,10 +72,13 @@ class Ledger(JobRecords):
         clock: Callable[[], datetime] = utc_now,
     ) -> Ledger:
         """Connect to the database file (created if missing) and bring its schema up to date."""
+        _check_amount(default_allowance, "the default allowance")
+        _check_period(default_period)
         db = await Database.open(path)
         return cls(db, default_allowance=default_allowance, default_period=default_period, clock=clock)
 
     async def close(self) -> None:
+        """Finish what is queued and close the database (safe to call twice)."""
         await self._db.close()
 
     # -- parameters every statement about a member's terms needs ------------------------------------

@@ -160,9 +160,7 @@ async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_no
         default_period=settings.budget.default_period,
         clock=clock,
     )
-    released = await ledger.recover()
-    if released:
-        log.warning("released %d hold(s) left by a crash", released)
+    await ledger.recover()  # logs what it released
     return ledger
 
 

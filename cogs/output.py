@@ -34,10 +34,11 @@ def render_result(result: Result) -> discord.Embed:
         embed = discord.Embed(title=f"/{spec.command}", colour=EMBED_COLOUR)
         embed.description = _clip(result.prompt or "", 4000) or None
         if result.seeds:
-            seeds = sorted(set(result.seeds))
+            seeds = list(dict.fromkeys(result.seeds))  # in image order, repeats once
             embed.add_field(name="Seed" if len(seeds) == 1 else "Seeds", value=", ".join(map(str, seeds)))
-        model = result.model or "legacy"
-        embed.add_field(name="Model", value=f"{model} · {result.rendering_speed}" if result.rendering_speed else model)
+        if result.model:  # upscale has no model to show
+            speed = f" · {result.rendering_speed}" if result.rendering_speed else ""
+            embed.add_field(name="Model", value=f"{result.model}{speed}")
         if result.withheld:
             embed.add_field(
                 name="Withheld",

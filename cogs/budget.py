@@ -93,13 +93,15 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
 
     @app_commands.command(name="set")
     @app_commands.describe(
-        user="Whose allowance", amount="Dollars per period, e.g. 2.50", period="Defaults to the server's period"
+        user="Whose allowance",
+        amount="Dollars per period, e.g. 2.50, or `default` to follow the server default again",
+        period="Defaults to the server's period",
     )
     async def set_allowance(
         self, interaction: Interaction, user: discord.Member, amount: str, period: PeriodChoice | None = None
     ) -> None:
-        """Give one member their own allowance."""
-        micros = _non_negative(amount)
+        """Give one member their own allowance (or `default` to remove it)."""
+        micros = None if amount.strip().lower() == "default" else _non_negative(amount)
         await self.bot.ledger.set_allowance(
             guild_id=self._guild(interaction),
             user_id=user.id,
@@ -108,8 +110,9 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             actor_id=interaction.user.id,
         )
         balance = await self.bot.ledger.balance(self._guild(interaction), user.id)
+        now_has = "follows the server default again" if micros is None else "now has"
         await interaction.response.send_message(
-            f"{user.mention} now has {format_amount(micros)} {PERIOD_NAMES[balance.period]}; "
+            f"{user.mention} {now_has}: {format_amount(balance.allowance)} {PERIOD_NAMES[balance.period]}; "
             f"{format_amount(balance.remaining)} left this period.",
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),

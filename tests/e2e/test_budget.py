@@ -111,7 +111,7 @@ async def test_set_gives_a_member_their_own_allowance(world: World, moderator: M
     mod = moderator.member
     for typed, micros in [("0.5", 500_000), ("$0.50", 500_000), ("2", 2_000_000)]:
         text = await reply_text(world, mod, "budget set", user=world.member, amount=typed)
-        assert f"{world.member.mention} now has ${micros / MICROS_PER_DOLLAR:.2f} per month" in text
+        assert f"{world.member.mention} now has: ${micros / MICROS_PER_DOLLAR:.2f} per month" in text
         balance = await ledger(world).balance(world.guild.id, world.member.id)
         assert (balance.allowance, balance.allowance_source, balance.remaining) == (micros, "own", micros)
         entry = await newest_entry(world)
@@ -128,6 +128,13 @@ async def test_set_gives_a_member_their_own_allowance(world: World, moderator: M
     history = await ledger(world).history(world.guild.id, world.member.id)
     assert [e.kind for e in history] == ["adjustment"] * 4
     assert {e.actor_id for e in history} == {mod.id}
+
+    # `default` takes the member's own allowance away again.
+    text = await reply_text(world, mod, "budget set", user=world.member, amount="Default")
+    assert f"{world.member.mention} follows the server default again: $1.00 per month" in text
+    balance = await ledger(world).balance(world.guild.id, world.member.id)
+    assert (balance.allowance, balance.allowance_source, balance.period) == (1_000_000, "config", "month")
+    assert (await newest_entry(world)).actor_id == mod.id
 
 
 # ---------------------------------------------------------------------------------------- /budget grant

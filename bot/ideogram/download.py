@@ -35,7 +35,7 @@ _MAX_REDIRECTS: Final = 3
 class DownloadedImage:
     """One fetched image: `index` is its 0-based position in the reply; `filename` counts from 1.
 
-    `sha256` is the hex digest of `data`, computed piece by piece while the bytes arrived.
+    `sha256` is the hex digest of `data`, computed in a worker thread as soon as this image has arrived.
     """
 
     index: int
@@ -156,7 +156,7 @@ class Downloader:
                         raise ImageExpired(status=reply.status, request_id=request_id)
                     if reply.status != 200:
                         raise DownloadFailed(status=reply.status, request_id=request_id)
-                    data, digest = await self._read_capped(reply, request_id)
+                    data = await self._read_capped(reply, request_id)
                     break
             else:
                 raise DownloadFailed(provider_message="too many redirects", request_id=request_id)
@@ -166,6 +166,9 @@ class Downloader:
         kind = sniff_image_type(data)
         if kind is None:
             raise DownloadFailed(provider_message="not a PNG, JPEG or WebP image", request_id=request_id)
+        # hashlib lets go of the GIL, so in a thread this image is hashed while the others are still arriving,
+        # instead of all of them on the event loop after the last byte.
+        digest = await asyncio.to_thread(_sha256_hex, data)
         return DownloadedImage(
             index=index,
             data=data,
@@ -175,8 +178,7 @@ class Downloader:
             sha256=digest,
         )
 
-    async def _read_capped(self, reply: aiohttp.ClientResponse, request_id: str | None) -> tuple[bytes, str]:
-        """The body (at most `max_bytes`) and its SHA-256, hashed as it streams in rather than after."""
+    async def _read_capped(self, reply: aiohttp.ClientResponse, request_id: str | None) -> bytes:
         too_big = DownloadFailed(
             f"An image was larger than the bot accepts ({describe_size(self.max_bytes)}). Try again.",
             request_id=request_id,
@@ -184,14 +186,16 @@ class Downloader:
         if reply.content_length is not None and reply.content_length > self.max_bytes:
             raise too_big
         # Keep the pieces as they arrive and join them once: a growing bytearray is copied again each time it
-        # outgrows its allocation, then once more into bytes. Hashing here overlaps with the transfer.
+        # outgrows its allocation, then once more into bytes.
         chunks: list[bytes] = []
         size = 0
-        digest = hashlib.sha256()
         async for chunk in reply.content.iter_any():
             size += len(chunk)
             if size > self.max_bytes:
                 raise too_big
             chunks.append(chunk)
-            digest.update(chunk)
-        return b"".join(chunks), digest.hexdigest()
+        return b"".join(chunks)
+
+
+def _sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -83,8 +83,8 @@ async def test_images_come_back_in_order_with_sniffed_types(client: IdeogramClie
     assert len({r.data for r in results if isinstance(r, DownloadedImage)}) == 3
 
 
-async def test_the_digest_is_of_the_whole_image_as_it_arrived() -> None:
-    """Big images arrive in many pieces; the SHA-256 computed on the way must be that of all of them."""
+async def test_the_digest_is_of_the_whole_image() -> None:
+    """Big images arrive in many pieces; the recorded SHA-256 is that of all of them, joined."""
     async with (
         FakeIdeogram(image_bytes=3 * 1024 * 1024) as big_fake,
         IdeogramClient(base_url=big_fake.base_url, api_key=big_fake.api_key, image_hosts=["127.0.0.1"]) as client,

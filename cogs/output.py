@@ -56,8 +56,25 @@ def render_result(result: Result) -> discord.Embed:
     return embed
 
 
+class _UploadBuffer(io.BytesIO):
+    """An upload over bytes the job still holds, which nothing writes to.
+
+    aiohttp sizes a BytesIO part with `getbuffer()`, and a BytesIO whose bytes have another owner must copy
+    them to hand out a writable view: every image copied once more on the event loop just before the upload,
+    and twice the image bytes in memory while it runs (bench/transfer.py, bench/memory.py). A read-only view of
+    the same bytes answers the size question; a writer would get a TypeError rather than corrupt anything.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self._data = data
+
+    def getbuffer(self) -> memoryview:
+        return memoryview(self._data)
+
+
 def _files(result: Result) -> list[discord.File]:
-    return [discord.File(io.BytesIO(f.data), filename=f.filename) for f in result.files]
+    return [discord.File(_UploadBuffer(f.data), filename=f.filename) for f in result.files]
 
 
 def _posted(message: discord.Message) -> Posted:

@@ -258,7 +258,11 @@ class JobRunner:
                 job_id=job_id,
                 reason=f"/{spec.command}",
             ) as hold:
-                response = await self._client.execute(request, on_queue=output.queued)
+                notice = _QueueNotice(output)
+                try:
+                    response = await self._client.execute(request, on_queue=notice.update)
+                finally:
+                    await notice.settle()
                 returned = 1 if isinstance(response, DescribeResponse) else len(response.data)
                 cost = self._prices.billed(request, returned)
                 await self._ledger.capture(hold, cost)
@@ -353,6 +357,41 @@ class JobRunner:
     async def _record_failure(self, job_id: int | None, error: str) -> None:
         if job_id is not None:
             await _quietly(self._ledger.fail_job(job_id, error=error[:500]))
+
+
+class _QueueNotice:
+    """Shows a waiting job's latest queue position without making the job wait for Discord.
+
+    Positions change often while a queue drains; at most one edit is in flight, and it always shows the newest
+    position. `settle()` stops further edits and waits for the one in flight, so it can't land after the result.
+    """
+
+    def __init__(self, output: JobOutput) -> None:
+        self._output = output
+        self._latest: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._settled = False
+
+    async def update(self, position: int) -> None:
+        self._latest = position
+        if not self._settled and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._show())
+
+    async def _show(self) -> None:
+        shown: int | None = None
+        while not self._settled and self._latest != shown:
+            shown = self._latest
+            assert shown is not None
+            try:
+                await self._output.queued(shown)
+            except Exception:
+                log.debug("could not show the queue position", exc_info=True)
+                return
+
+    async def settle(self) -> None:
+        self._settled = True
+        if self._task is not None:
+            await asyncio.wait([self._task])
 
 
 def _attach(records: list[ResultImage], posted: Posted) -> list[ResultImage]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.jobs import _QueueNotice
+from bot.jobs.notice import QueueNotice
 
 
 class SlowOutput:
@@ -23,7 +23,7 @@ class SlowOutput:
 
 async def test_updates_do_not_wait_and_coalesce_to_the_latest_position() -> None:
     output = SlowOutput()
-    notice = _QueueNotice(output)  # type: ignore[arg-type]
+    notice = QueueNotice(output)  # type: ignore[arg-type]
     await notice.update(5)  # returns at once although the edit is blocked
     await output.editing.wait()
     for position in (4, 3, 2):
@@ -36,7 +36,7 @@ async def test_updates_do_not_wait_and_coalesce_to_the_latest_position() -> None
 
 async def test_settle_waits_for_the_edit_in_flight_and_stops_later_ones() -> None:
     output = SlowOutput()
-    notice = _QueueNotice(output)  # type: ignore[arg-type]
+    notice = QueueNotice(output)  # type: ignore[arg-type]
     await notice.update(2)
     await output.editing.wait()
     settling = asyncio.create_task(notice.settle())

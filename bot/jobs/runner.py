@@ -15,9 +15,8 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Protocol
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
 
 from bot.errors import UserFacingError, user_message
 from bot.ideogram import (
@@ -36,7 +35,9 @@ from bot.images import (
     prepare_mask,
     square_for_reframe,
 )
-from bot.ledger import Balance, BudgetExceeded, Ledger, ResultImage
+from bot.jobs.model import JobOutput, JobSpec, OutputFile, Posted, Result
+from bot.jobs.notice import QueueNotice
+from bot.ledger import BudgetExceeded, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
 
@@ -47,75 +48,6 @@ _PLACEHOLDER_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
-
-
-@dataclass(frozen=True)
-class InputFile:
-    """An attachment as Discord announced it, with a way to fetch its bytes."""
-
-    option: str
-    filename: str
-    size: int
-    content_type: str | None
-    read: Callable[[], Awaitable[bytes]]
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    guild_id: int
-    channel_id: int
-    user_id: int
-    command: str
-    operation: str
-    options: Mapping[str, object]
-    files: Mapping[str, InputFile] = field(default_factory=dict)
-    invert_mask: bool = False
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    filename: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class PostedAttachment:
-    id: int
-    url: str
-
-
-@dataclass(frozen=True)
-class Posted:
-    message_id: int
-    attachments: Sequence[PostedAttachment]
-
-
-@dataclass(frozen=True)
-class Result:
-    """Everything a reply shows; the cog turns it into an embed."""
-
-    spec: JobSpec
-    model: str | None
-    rendering_speed: str | None
-    prompt: str | None
-    seeds: Sequence[int]
-    files: Sequence[OutputFile]
-    withheld: int
-    cost: int
-    balance: Balance
-    notes: Sequence[str]
-    descriptions: Sequence[str] = ()
-
-
-class JobOutput(Protocol):
-    """Where a job reports: an interaction (slash command) or a channel reply (reaction remix)."""
-
-    @property
-    def upload_limit(self) -> int: ...
-    async def started(self) -> None: ...
-    async def queued(self, position: int) -> None: ...
-    async def deliver(self, result: Result) -> Posted: ...
-    async def failed(self, message: str) -> None: ...
 
 
 @dataclass
@@ -142,10 +74,6 @@ class JobRunner:
         self._active: Counter[tuple[int, int]] = Counter()
         self._tasks: set[asyncio.Task[object]] = set()
         self._closing = False
-
-    @property
-    def jobs_in_flight(self) -> int:
-        return sum(self._active.values())
 
     async def submit(self, spec: JobSpec, output: JobOutput) -> None:
         """Run one job to the end. Raises UserFacingError, before anything is shown or held, for bad input."""
@@ -258,7 +186,7 @@ class JobRunner:
                 job_id=job_id,
                 reason=f"/{spec.command}",
             ) as hold:
-                notice = _QueueNotice(output)
+                notice = QueueNotice(output)
                 try:
                     response = await self._client.execute(request, on_queue=notice.update)
                 finally:
@@ -357,41 +285,6 @@ class JobRunner:
     async def _record_failure(self, job_id: int | None, error: str) -> None:
         if job_id is not None:
             await _quietly(self._ledger.fail_job(job_id, error=error[:500]))
-
-
-class _QueueNotice:
-    """Shows a waiting job's latest queue position without making the job wait for Discord.
-
-    Positions change often while a queue drains; at most one edit is in flight, and it always shows the newest
-    position. `settle()` stops further edits and waits for the one in flight, so it can't land after the result.
-    """
-
-    def __init__(self, output: JobOutput) -> None:
-        self._output = output
-        self._latest: int | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._settled = False
-
-    async def update(self, position: int) -> None:
-        self._latest = position
-        if not self._settled and (self._task is None or self._task.done()):
-            self._task = asyncio.create_task(self._show())
-
-    async def _show(self) -> None:
-        shown: int | None = None
-        while not self._settled and self._latest != shown:
-            shown = self._latest
-            assert shown is not None
-            try:
-                await self._output.queued(shown)
-            except Exception:
-                log.debug("could not show the queue position", exc_info=True)
-                return
-
-    async def settle(self) -> None:
-        self._settled = True
-        if self._task is not None:
-            await asyncio.wait([self._task])
 
 
 def _attach(records: list[ResultImage], posted: Posted) -> list[ResultImage]:

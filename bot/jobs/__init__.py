@@ -1,0 +1,6 @@
+"""The one generation pipeline every command uses (`JobRunner`), and the types it speaks."""
+
+from bot.jobs.model import InputFile, JobOutput, JobSpec, OutputFile, Posted, PostedAttachment, Result
+from bot.jobs.runner import JobRunner
+
+__all__ = ["InputFile", "JobOutput", "JobRunner", "JobSpec", "OutputFile", "Posted", "PostedAttachment", "Result"]

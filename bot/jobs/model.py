@@ -1,0 +1,78 @@
+"""What a job is made of and what it hands back: the vocabulary between the pipeline and the cogs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.ledger import Balance
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """An attachment as Discord announced it, with a way to fetch its bytes."""
+
+    option: str
+    filename: str
+    size: int
+    content_type: str | None
+    read: Callable[[], Awaitable[bytes]]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    guild_id: int
+    channel_id: int
+    user_id: int
+    command: str
+    operation: str
+    options: Mapping[str, object]
+    files: Mapping[str, InputFile] = field(default_factory=dict)
+    invert_mask: bool = False
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class PostedAttachment:
+    id: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Posted:
+    message_id: int
+    attachments: Sequence[PostedAttachment]
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything a reply shows; the cog turns it into an embed."""
+
+    spec: JobSpec
+    model: str | None
+    rendering_speed: str | None
+    prompt: str | None
+    seeds: Sequence[int]
+    files: Sequence[OutputFile]
+    withheld: int
+    cost: int
+    balance: Balance
+    notes: Sequence[str]
+    descriptions: Sequence[str] = ()
+
+
+class JobOutput(Protocol):
+    """Where a job reports: an interaction (slash command) or a channel reply (reaction remix)."""
+
+    @property
+    def upload_limit(self) -> int: ...
+    async def started(self) -> None: ...
+    async def queued(self, position: int) -> None: ...
+    async def deliver(self, result: Result) -> Posted: ...
+    async def failed(self, message: str) -> None: ...

@@ -100,19 +100,51 @@ class InteractionOutput:
         )
 
     async def deliver(self, result: Result) -> Posted:
-        message = await self._interaction.edit_original_response(
-            content=None, embed=render_result(result), attachments=_files(result)
-        )
+        message: discord.Message
+        try:
+            message = await self._interaction.edit_original_response(
+                content=None, embed=render_result(result), attachments=_files(result)
+            )
+        except discord.HTTPException as error:
+            if not _token_gone(error):
+                raise
+            # A long queue outlived the interaction (15 minutes): the images are paid for, so post them anyway.
+            message = await self._channel().send(
+                f"{self._interaction.user.mention}, here is your /{result.spec.command}.",
+                embed=render_result(result),
+                files=_files(result),
+            )
         return _posted(message)
 
     async def failed(self, message: str) -> None:
+        if not self._interaction.response.is_done():
+            await self._interaction.response.send_message(message, ephemeral=True)
+            return
         # The thinking message is public; remove it so the failure can be told privately.
-        if self._interaction.response.is_done():
+        try:
             with contextlib.suppress(discord.NotFound):
                 await self._interaction.delete_original_response()
             await self._interaction.followup.send(message, ephemeral=True)
-        else:
-            await self._interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException as error:
+            if not _token_gone(error):
+                raise
+            await self._channel().send(
+                f"{self._interaction.user.mention} {message}", delete_after=REFUSAL_LIFETIME_S * 10
+            )
+
+    def _channel(self) -> discord.abc.Messageable:
+        channel = self._interaction.channel
+        if not isinstance(channel, discord.abc.Messageable):
+            raise RuntimeError("an interaction outlived its token outside a text channel")
+        return channel
+
+
+# Discord's answers once an interaction's token has expired (after 15 minutes) or is otherwise unusable.
+_TOKEN_GONE_CODES: Final = frozenset({10015, 50027})
+
+
+def _token_gone(error: discord.HTTPException) -> bool:
+    return error.status == 401 or error.code in _TOKEN_GONE_CODES
 
 
 class ReplyOutput:

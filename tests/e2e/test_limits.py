@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.conftest import World
 from tests.e2e.support import ALLOWANCE, NOTHING_CHARGED, balance, failed_privately, history, jobs, refused_privately
+from tests.fakes.ideogram import SafetyRejected
 
 
 async def in_flight(world: World, images: int) -> None:
@@ -108,3 +109,47 @@ async def test_shutdown_after_the_grace_period_releases_the_hold(
     assert [entry.kind for entry in await history(running)] == ["hold", "release"]
     [job] = await jobs(running)
     assert job["status"] == "failed"
+
+
+async def test_a_result_that_outlives_its_interaction_is_posted_in_the_channel(running: World) -> None:
+    running.ideogram.pause_replies()
+    interaction = await running.slash("imagine", prompt="slow queue", rendering_speed="TURBO")
+    await in_flight(running, 1)
+    interaction.age(16 * 60)  # Discord now refuses the interaction's token (401, 50027)
+
+    running.ideogram.resume_replies()
+    posted = await running.discord.wait_for_message(lambda m: bool(m.attachments), channel=running.channel)
+    assert posted.interaction is None  # a plain channel message, not the expired reply
+    assert f"<@{running.member.id}>" in posted.content
+    assert len(posted.attachments) == 1
+    money = await balance(running)
+    assert (money.spent, money.held) == (30_000, 0)  # paid for, and delivered
+    assert running.bot is not None
+    job = await running.bot.ledger.find_result(posted.id)
+    assert job is not None
+    assert [image.attachment_id for image in job.images] == [a.id for a in posted.attachments]
+    expect_expired_token_refusals(running, 1)
+
+
+async def test_a_failure_that_outlives_its_interaction_is_told_in_the_channel(running: World) -> None:
+    running.ideogram.pause_replies()
+    running.ideogram.inject(SafetyRejected())
+    interaction = await running.slash("imagine", prompt="slow and refused", rendering_speed="TURBO")
+    await in_flight(running, 1)
+    interaction.age(16 * 60)
+
+    running.ideogram.resume_replies()
+    told = await running.discord.wait_for_message(lambda m: "safety" in m.content, channel=running.channel)
+    assert f"<@{running.member.id}>" in told.content
+    assert NOTHING_CHARGED in told.content
+    money = await balance(running)
+    assert (money.spent, money.held) == (0, 0)
+    expect_expired_token_refusals(running, 1)
+
+
+def expect_expired_token_refusals(world: World, at_least: int) -> None:
+    """The bot tried the expired token first (it can't know Discord's clock); Discord refused; nothing else."""
+    expired = [v for v in world.discord.violations if v.kind == "token_expired"]
+    assert len(expired) >= at_least
+    for violation in expired:
+        world.discord.violations.remove(violation)

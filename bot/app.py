@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import signal
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any, Final
@@ -17,7 +18,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Secrets, Settings
+from bot.config import ConfigError, Secrets, Settings
 from bot.errors import user_message
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
@@ -153,13 +154,17 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
 
 
 async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Ledger:
-    settings.database.path.parent.mkdir(parents=True, exist_ok=True)
-    ledger = await Ledger.open(
-        settings.database.path,
-        default_allowance=settings.budget.default_allowance_micros,
-        default_period=settings.budget.default_period,
-        clock=clock,
-    )
+    path = settings.database.path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ledger = await Ledger.open(
+            path,
+            default_allowance=settings.budget.default_allowance_micros,
+            default_period=settings.budget.default_period,
+            clock=clock,
+        )
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
     await ledger.recover()  # logs what it released
     return ledger
 
@@ -191,4 +196,7 @@ async def run_bot(settings: Settings, secrets: Secrets) -> None:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
         async with bot:
-            await bot.start(secrets.discord_token.get_secret_value())
+            try:
+                await bot.start(secrets.discord_token.get_secret_value())
+            except discord.LoginFailure:
+                raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None

@@ -13,7 +13,7 @@ from tests.e2e.conftest import API_KEY, BOT_TOKEN, World
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_the_process_serves_a_command_and_stops_cleanly_on_sigterm(world: World, tmp_path: Path) -> None:
+def write_config(world: World, tmp_path: Path, database: Path) -> Path:
     config = tmp_path / "config.toml"
     config.write_text(
         f"""
@@ -27,13 +27,22 @@ base_url = "{world.ideogram.base_url}"
 image_hosts = ["127.0.0.1"]
 
 [database]
-path = "{tmp_path / "nested" / "bot.sqlite3"}"
+path = "{database}"
 """
     )
-    env = {**os.environ, "DISCORD_TOKEN": BOT_TOKEN, "AIHUBMIX_API_KEY": API_KEY, "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(
+    return config
+
+
+async def start(config: Path, tmp_path: Path, *, token: str = BOT_TOKEN) -> asyncio.subprocess.Process:
+    env = {**os.environ, "DISCORD_TOKEN": token, "AIHUBMIX_API_KEY": API_KEY, "PYTHONPATH": str(ROOT)}
+    return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "--config", str(config), env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
     )
+
+
+async def test_the_process_serves_a_command_and_stops_cleanly_on_sigterm(world: World, tmp_path: Path) -> None:
+    database = tmp_path / "nested" / "bot.sqlite3"
+    process = await start(write_config(world, tmp_path, database), tmp_path)
     try:
         await world.discord.wait_for(lambda: world.discord.sync_count > 0, timeout=30, what="the command sync")
         await world.discord.wait_until_connected(timeout=30)
@@ -49,4 +58,29 @@ path = "{tmp_path / "nested" / "bot.sqlite3"}"
     assert API_KEY not in log
     assert BOT_TOKEN not in log
     assert "job" in log  # one INFO line per job
-    assert (tmp_path / "nested" / "bot.sqlite3").exists()
+    assert database.exists()
+
+
+async def test_a_token_discord_rejects_is_one_clear_line_and_exit_code_2(world: World, tmp_path: Path) -> None:
+    process = await start(write_config(world, tmp_path, tmp_path / "bot.sqlite3"), tmp_path, token="not-the-token")
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = stderr.decode()
+    assert process.returncode == 2, log
+    assert "configuration error: Discord rejected DISCORD_TOKEN" in log
+    assert "Traceback" not in log
+    assert "not-the-token" not in log
+    refused = [v for v in world.discord.violations if v.kind == "auth"]
+    assert len(refused) == 1  # the one login attempt, which the fake (like Discord) refused
+    world.discord.violations.remove(refused[0])
+
+
+async def test_a_database_path_that_cannot_be_opened_names_the_key(world: World, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    process = await start(write_config(world, tmp_path, blocker / "bot.sqlite3"), tmp_path)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = stderr.decode()
+    assert process.returncode == 2, log
+    assert "configuration error: [database] path: cannot open" in log
+    assert "Traceback" not in log
+    assert world.discord.sync_count == 0  # it stopped before reaching Discord

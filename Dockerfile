@@ -1,7 +1,8 @@
 # Slim, non-root image that runs the bot. The SQLite ledger lives on the /data volume.
 #   docker build -t ideogram-bot .
-#   docker run -d --name ideogram-bot -e DISCORD_TOKEN -e AIHUBMIX_API_KEY \
+#   docker run -d --name ideogram-bot --stop-timeout 70 -e DISCORD_TOKEN -e AIHUBMIX_API_KEY \
 #     -v ideogram-data:/data -v "$PWD/config.toml:/app/config.toml:ro" ideogram-bot
+# On SIGTERM the bot gives jobs in flight up to 60 s; --stop-timeout 70 lets it (docker's default is 10 s).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -45,11 +45,12 @@ from bot.ideogram.errors import (
     error_from_reply,
     scrub,
 )
-from bot.ideogram.files import DEFAULT_MAX_UPLOAD_BYTES, describe_size
+from bot.ideogram.files import DEFAULT_MAX_UPLOAD_BYTES
 from bot.ideogram.limiter import ImageLimiter, LimiterState, QueueCallback
 from bot.ideogram.requests import DescribeRequest, GenerationRequest, IdeogramRequest
 from bot.ideogram.responses import DescribeResponse, GenerationResponse
 from bot.ideogram.wire import JsonBody
+from bot.images.formats import megabytes
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +197,8 @@ class IdeogramClient:
         for file in request.files():
             if file.size > self._max_upload_bytes:
                 raise InvalidRequest(
-                    f"An attached image is {describe_size(file.size)}; the image service takes at most "
-                    f"{describe_size(self._max_upload_bytes)}. Attach a smaller image."
+                    f"An attached image is {megabytes(file.size)}; the image service takes at most "
+                    f"{megabytes(self._max_upload_bytes)}. Attach a smaller image."
                 )
         async with self._limiter.hold(request.num_images, on_queue):
             return await self._with_retries(session, request)

@@ -19,8 +19,9 @@ import aiohttp
 from yarl import URL
 
 from bot.ideogram.errors import DownloadFailed, ImageExpired
-from bot.ideogram.files import EXTENSIONS, ImageType, describe_size, sniff_image_type
+from bot.ideogram.files import EXTENSIONS, ImageType, sniff_image_type
 from bot.ideogram.responses import GeneratedImage, GenerationResponse
+from bot.images.formats import megabytes
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class Downloader:
 
     async def _read_capped(self, reply: aiohttp.ClientResponse, request_id: str | None) -> bytes:
         too_big = DownloadFailed(
-            f"An image was larger than the bot accepts ({describe_size(self.max_bytes)}). Try again.",
+            f"An image was larger than the bot accepts ({megabytes(self.max_bytes)}). Try again.",
             request_id=request_id,
         )
         if reply.content_length is not None and reply.content_length > self.max_bytes:

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.ideogram.errors import InvalidRequest
+from bot.images.formats import EXTENSION, MIME, megabytes, sniff_type
 
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 DEFAULT_MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
-EXTENSIONS: Final[dict[ImageType, str]] = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+EXTENSIONS: Final[dict[str, str]] = {MIME[kind]: extension for kind, extension in EXTENSION.items()}
 ACCEPTED_FORMATS: Final = "PNG, JPEG or WebP"
 
 
 def sniff_image_type(data: bytes) -> ImageType | None:
-    """The image type from the first bytes: the only three formats Ideogram accepts, else None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-def describe_size(size: int) -> str:
-    """`10 MB`, `10.5 MB`, `512 KB`: how a size limit reads in a message."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    return f"{max(1, round(size / 1024))} KB"
+    """The MIME type from the magic bytes: the only three formats Ideogram accepts, else None."""
+    kind = sniff_type(data)
+    return None if kind is None else cast(ImageType, MIME[kind])
 
 
 def check_image(data: bytes, *, label: str, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> ImageType:
@@ -38,8 +27,8 @@ def check_image(data: bytes, *, label: str, max_bytes: int = DEFAULT_MAX_UPLOAD_
         raise InvalidRequest(f"The `{label}` file is empty. Attach a {ACCEPTED_FORMATS} image.")
     if len(data) > max_bytes:
         raise InvalidRequest(
-            f"The `{label}` file is {describe_size(len(data))}; the image service takes at most "
-            f"{describe_size(max_bytes)}. Attach a smaller image."
+            f"The `{label}` file is {megabytes(len(data))}; the image service takes at most "
+            f"{megabytes(max_bytes)}. Attach a smaller image."
         )
     kind = sniff_image_type(data)
     if kind is None:

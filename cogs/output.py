@@ -21,6 +21,14 @@ REMIX_HINT: Final = "React 🔁 to remix the first image, or 1️⃣–8️⃣ t
 _PERIOD_WORDS: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
 
 
+def progress_text(position: int | None, estimate: int) -> str:
+    """Shown until the result replaces it: the job's state and the most it can cost (charged only as billed)."""
+    cost = f"up to {format_amount(estimate)}"
+    if position is None:
+        return f"🎨 Working on it ({cost})…"
+    return f"⏳ Waiting for the image service: you're #{position} in line ({cost})."
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -94,10 +102,8 @@ class InteractionOutput:
     async def started(self) -> None:
         await self._interaction.response.defer(thinking=True)
 
-    async def queued(self, position: int) -> None:
-        await self._interaction.edit_original_response(
-            content=f"⏳ Waiting for the image service: you're #{position} in line."
-        )
+    async def progress(self, *, position: int | None, estimate: int) -> None:
+        await self._interaction.edit_original_response(content=progress_text(position, estimate))
 
     async def deliver(self, result: Result) -> Posted:
         message: discord.Message
@@ -174,9 +180,9 @@ class ReplyOutput:
     async def started(self) -> None:
         self._reply = await self._source.reply(f"🔁 {self._member.mention} is remixing this…", mention_author=False)
 
-    async def queued(self, position: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int) -> None:
         if self._reply is not None:
-            await self._reply.edit(content=f"🔁 {self._member.mention}: you're #{position} in line.")
+            await self._reply.edit(content=f"🔁 {self._member.mention}: {progress_text(position, estimate)}")
 
     async def deliver(self, result: Result) -> Posted:
         assert self._reply is not None, "deliver() before started()"

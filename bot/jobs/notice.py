@@ -1,4 +1,4 @@
-"""The "you're #N in line" notice of a job waiting for the image service."""
+"""What a running job shows before its result: that it is under way and what it may cost, or its place in line."""
 
 from __future__ import annotations
 
@@ -10,33 +10,37 @@ from bot.jobs.model import JobOutput
 log = logging.getLogger(__name__)
 
 
-class QueueNotice:
-    """Shows a waiting job's latest queue position without making the job wait for Discord.
+class ProgressNotice:
+    """Shows a job's progress without making the job wait for Discord.
 
-    Positions change often while a queue drains; at most one edit is in flight, and it always shows the newest
-    position. `settle()` stops further edits and waits for the one in flight, so it can't land after the result.
+    Queue positions change often while a queue drains; at most one edit is in flight, and it always shows the
+    newest state. `settle()` stops further edits and waits for the one in flight, so it can't land after the
+    result.
     """
 
-    def __init__(self, output: JobOutput) -> None:
+    def __init__(self, output: JobOutput, *, estimate: int) -> None:
         self._output = output
-        self._latest: int | None = None
+        self._estimate = estimate
+        self._position: int | None = None
+        self._version = 0
         self._task: asyncio.Task[None] | None = None
         self._settled = False
 
-    async def update(self, position: int) -> None:
-        self._latest = position
+    async def update(self, position: int | None = None) -> None:
+        """`position`: the job's 1-based place in line for the image service, or None while it is being made."""
+        self._position = position
+        self._version += 1
         if not self._settled and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._show())
 
     async def _show(self) -> None:
-        shown: int | None = None
-        while not self._settled and self._latest != shown:
-            shown = self._latest
-            assert shown is not None
+        shown = 0
+        while not self._settled and shown != self._version:
+            shown = self._version
             try:
-                await self._output.queued(shown)
+                await self._output.progress(position=self._position, estimate=self._estimate)
             except Exception:
-                log.debug("could not show the queue position", exc_info=True)
+                log.debug("could not show a job's progress", exc_info=True)
                 return
 
     async def settle(self) -> None:

@@ -36,7 +36,7 @@ from bot.images import (
     square_for_reframe,
 )
 from bot.jobs.model import JobOutput, JobSpec, OutputFile, Posted, Result
-from bot.jobs.notice import QueueNotice
+from bot.jobs.notice import ProgressNotice
 from bot.ledger import BudgetExceeded, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
@@ -179,14 +179,16 @@ class JobRunner:
                 parameters=dict(spec.options),
                 prompt=str(spec.options.get("prompt") or ""),
             )
+            estimate = self._prices.worst_case(request)
             async with self._ledger.holding(
                 guild_id=spec.guild_id,
                 user_id=spec.user_id,
-                amount=self._prices.worst_case(request),
+                amount=estimate,
                 job_id=job_id,
                 reason=f"/{spec.command}",
             ) as hold:
-                notice = QueueNotice(output)
+                notice = ProgressNotice(output, estimate=estimate)
+                await notice.update()
                 try:
                     response = await self._client.execute(request, on_queue=notice.update)
                 finally:

@@ -70,8 +70,8 @@ class World:
         return await self.discord.slash(self.guild, self.channel, member or self.member, command, **options)
 
     async def result(self, interaction: FakeInteraction) -> FakeMessage:
-        """The interaction's original response once it is no longer 'thinking' (the posted result)."""
-        return await interaction.wait_for(lambda i: i.original is not None and not i.original.loading and i.original)
+        """The interaction's original response once it shows the result (an embed; before that it says "working")."""
+        return await interaction.wait_for(lambda i: i.original is not None and bool(i.original.embeds) and i.original)
 
     async def private_reply(self, interaction: FakeInteraction) -> str:
         """The text of the ephemeral message the member got (an error or /balance)."""

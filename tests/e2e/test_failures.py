@@ -323,7 +323,8 @@ async def test_images_made_but_not_downloaded_are_charged_and_the_member_is_told
 
 
 async def test_a_result_discord_refuses_is_still_charged_as_billed(running: World) -> None:
-    running.discord.inject_error("PATCH", "/webhooks/*/messages/@original", status=413, code=40005)
+    # Both edits of the reply fail: the "working on it" notice (which the job shrugs off) and the result.
+    running.discord.inject_error("PATCH", "/webhooks/*/messages/@original", status=413, code=40005, times=2)
     interaction = await running.slash("imagine", prompt="a cat", rendering_speed="TURBO")
     text = await failed_privately(running, interaction)
     assert "incident" in text  # not the member's doing: an incident id for the log

@@ -6,9 +6,14 @@ from tests.e2e.conftest import API_KEY, BOT_TOKEN, World
 
 
 async def test_imagine_posts_the_images_and_charges_the_member(running: World) -> None:
+    running.ideogram.pause_replies()
     interaction = await running.slash("imagine", prompt="a cat astronaut", num_images=2, rendering_speed="TURBO")
     ack = await interaction.wait_for_ack()
     assert ack.type == 5  # deferred: "thinking"
+    # While it runs, the member sees that it is under way and the most it can cost.
+    working = await interaction.wait_for_original(lambda m: "Working on it" in m.content)
+    assert working.content == "🎨 Working on it (up to $0.06)…"
+    running.ideogram.resume_replies()
 
     result = await running.result(interaction)
     assert len(result.attachments) == 2

@@ -1,20 +1,21 @@
-"""The queue notice never makes a job wait for Discord and always ends on the newest position."""
+"""The progress notice never makes a job wait for Discord and always ends on the newest state."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.jobs.notice import QueueNotice
+from bot.jobs.notice import ProgressNotice
 
 
 class SlowOutput:
     def __init__(self) -> None:
-        self.shown: list[int] = []
+        self.shown: list[int | None] = []
         self.release = asyncio.Event()
         self.editing = asyncio.Event()
-        self.edits = asyncio.Queue[int]()
+        self.edits = asyncio.Queue[int | None]()
 
-    async def queued(self, position: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int) -> None:
+        assert estimate == 90_000
         self.editing.set()
         await self.release.wait()
         self.shown.append(position)
@@ -23,20 +24,20 @@ class SlowOutput:
 
 async def test_updates_do_not_wait_and_coalesce_to_the_latest_position() -> None:
     output = SlowOutput()
-    notice = QueueNotice(output)  # type: ignore[arg-type]
-    await notice.update(5)  # returns at once although the edit is blocked
+    notice = ProgressNotice(output, estimate=90_000)  # type: ignore[arg-type]
+    await notice.update()  # returns at once although the edit ("working on it") is blocked
     await output.editing.wait()
     for position in (4, 3, 2):
         await notice.update(position)
     output.release.set()
-    assert [await output.edits.get(), await output.edits.get()] == [5, 2]  # the stale 4 and 3 are skipped
+    assert [await output.edits.get(), await output.edits.get()] == [None, 2]  # the stale 4 and 3 are skipped
     await notice.settle()
-    assert output.shown == [5, 2]
+    assert output.shown == [None, 2]
 
 
 async def test_settle_waits_for_the_edit_in_flight_and_stops_later_ones() -> None:
     output = SlowOutput()
-    notice = QueueNotice(output)  # type: ignore[arg-type]
+    notice = ProgressNotice(output, estimate=90_000)  # type: ignore[arg-type]
     await notice.update(2)
     await output.editing.wait()
     settling = asyncio.create_task(notice.settle())

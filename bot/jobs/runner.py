@@ -194,8 +194,12 @@ class JobRunner:
                 finally:
                     await notice.settle()
                 returned = 1 if isinstance(response, DescribeResponse) else len(response.data)
-                cost = self._prices.billed(request, returned)
-                await self._ledger.capture(hold, cost)
+                billed = self._prices.billed(request, returned)
+                if billed > estimate:  # more images than asked for: never charge a member past their hold
+                    log.warning("job %s: the API returned %d images for %d asked", job_id, returned, request.num_images)
+                    billed = estimate
+                await self._ledger.capture(hold, billed)
+                cost = billed
             result, records = await self._render(spec, output, prepared, response, cost)
             posted = await output.deliver(result)
             await self._ledger.finish_job(

@@ -190,8 +190,8 @@ class IdeogramClient:
     ) -> GenerationResponse | DescribeResponse:
         """Send `request` (waiting for room under the images-in-flight limit) and return the parsed reply.
 
-        `on_queue(position)` is awaited when the request has to wait, and again when its 1-based position in
-        the queue changes. Raises an `IdeogramError` subclass; retries happen in here.
+        `on_queue(position)` is awaited when the request has to wait, again when its 1-based position in
+        the queue changes, and with 0 when its turn comes. Raises an `IdeogramError` subclass; retries happen in here.
         """
         session = self._require_session()
         for file in request.files():

@@ -3,7 +3,8 @@
 Ideogram limits each account to a number of images (not requests) in flight, 10 by default, and answers 429
 beyond it. The client holds `num_images` permits for the whole call, so the bot never asks for more than the
 limit at once. Waiters are served strictly in arrival order (a big request is never starved by small ones), and
-each waiter is told its 1-based position when it starts waiting and whenever the position changes.
+each waiter is told its 1-based position when it starts waiting and whenever the position changes, and 0 when
+its turn comes.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class ImageLimiter:
                     continue  # the report awaited: look again before sleeping
                 waiter.wake.clear()
                 await waiter.wake.wait()
+            await self._report(on_queue, 0)  # its turn: the notice can say it is under way
         except BaseException:
             if waiter.granted:
                 self._release(weight)

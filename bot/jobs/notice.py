@@ -27,8 +27,8 @@ class ProgressNotice:
         self._settled = False
 
     async def update(self, position: int | None = None) -> None:
-        """`position`: the job's 1-based place in line for the image service, or None while it is being made."""
-        self._position = position
+        """`position`: the job's 1-based place in line for the image service; None or 0 while it is being made."""
+        self._position = position or None
         self._version += 1
         if not self._settled and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._show())

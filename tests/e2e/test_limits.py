@@ -64,6 +64,12 @@ async def test_a_job_waiting_for_the_api_shows_its_place_in_line(world: World) -
     assert world.ideogram.peak_in_flight_images == 1
     money = await balance(world)
     assert (money.spent, money.held) == (2 * 30_000, 0)
+    # The waiting job's reply went from its place in line to "working" when its turn came, then to the result.
+    shown = [r.body.get("content") for r in second.responses if r.kind == "edit" and r.ok and r.body]
+    assert [text for text in shown if text][-2:] == [
+        "⏳ Waiting for the image service: you're #1 in line (up to $0.03).",
+        "🎨 Working on it (up to $0.03)…",
+    ]
 
 
 async def test_shutdown_lets_a_job_in_flight_finish_and_refuses_new_ones(running: World) -> None:

@@ -73,8 +73,8 @@ async def test_requests_wait_in_line_instead_of_hitting_429(limited_fake: FakeId
     assert [len(r.data) for r in replies if isinstance(r, GenerationResponse)] == [8, 4, 4]
     assert fake.peak_in_flight_images <= 8
     assert all(r.status == 200 for r in fake.api_requests)
-    assert second_queue.positions == [1]
-    assert third_queue.positions == [2]  # both fit once the first is done: granted together, never #1
+    assert second_queue.positions == [1, 0]  # 0: its turn came
+    assert third_queue.positions == [2, 0]  # both fit once the first is done: granted together, never #1
 
 
 async def test_queue_position_moves_up(limited_fake: FakeIdeogram) -> None:

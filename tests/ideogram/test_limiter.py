@@ -92,7 +92,7 @@ async def test_positions_are_reported_again_when_they_change() -> None:
     await running.finish()  # w0 runs; w1 and w2 move up
     await waiters[0].acquired.wait()
     await asyncio.gather(*moved)
-    assert [w.positions for w in waiters] == [[1], [2, 1], [3, 2]]
+    assert [w.positions for w in waiters] == [[1, 0], [2, 1], [3, 2]]  # 0: w0's turn came
     for waiter in waiters:
         await waiter.finish()
     assert log == ["running", "w0", "w1", "w2"]
@@ -117,6 +117,7 @@ async def test_cancelling_a_waiter_leaks_nothing_and_moves_the_others_up() -> No
 
     await running.finish()
     await behind.acquired.wait()
+    assert behind.positions == [2, 1, 0]
     await behind.finish()
     assert limiter.state == LimiterState(in_flight=0, waiting=0, capacity=3)
     assert log == ["running", "behind"]

@@ -28,7 +28,7 @@ from .state import (
 )
 
 if TYPE_CHECKING:
-    from .fake import FakeDiscord
+    from .fake_core import FakeCore
 
 # Message types (https://discord.com/developers/docs/resources/message#message-object-message-types).
 MESSAGE_DEFAULT, MESSAGE_REPLY, MESSAGE_CHAT_INPUT_COMMAND, MESSAGE_CONTEXT_MENU_COMMAND = 0, 19, 20, 23
@@ -258,7 +258,7 @@ def _interaction_metadata(inter: FakeInteraction, msg: FakeMessage | None) -> di
     return metadata
 
 
-def message(fake: FakeDiscord, msg: FakeMessage, *, with_referenced: bool = True) -> dict[str, Any]:
+def message(fake: FakeCore, msg: FakeMessage, *, with_referenced: bool = True) -> dict[str, Any]:
     """A full Message object (REST shape; ``gateway_message`` adds the gateway keys)."""
     attachments = [attachment(a, fake.attachment_url(a)) for a in msg.attachments]
     by_filename = {a["filename"]: a for a in attachments}
@@ -314,7 +314,7 @@ def message(fake: FakeDiscord, msg: FakeMessage, *, with_referenced: bool = True
     return payload
 
 
-def gateway_message(fake: FakeDiscord, msg: FakeMessage, *, redact_content: bool = False) -> dict[str, Any]:
+def gateway_message(fake: FakeCore, msg: FakeMessage, *, redact_content: bool = False) -> dict[str, Any]:
     """MESSAGE_CREATE/UPDATE: the Message plus ``guild_id`` and the author's ``member`` (guild messages)."""
     payload = message(fake, msg)
     if redact_content:
@@ -334,7 +334,7 @@ def _emoji(key: str) -> dict[str, Any]:
     return {"id": emoji_id or None, "name": name}
 
 
-def reaction_event(fake: FakeDiscord, msg: FakeMessage, user_id: int, emoji_key: str, *, add: bool) -> dict[str, Any]:
+def reaction_event(fake: FakeCore, msg: FakeMessage, user_id: int, emoji_key: str, *, add: bool) -> dict[str, Any]:
     """MESSAGE_REACTION_ADD / _REMOVE. ``type`` is mandatory for discord.py (KeyError otherwise)."""
     payload: dict[str, Any] = {
         "user_id": str(user_id),
@@ -361,7 +361,7 @@ def _integration_owners(guild: FakeGuild | None) -> dict[str, str]:
     return {"0": str(guild.id)} if guild is not None else {}
 
 
-def interaction(fake: FakeDiscord, inter: FakeInteraction) -> dict[str, Any]:
+def interaction(fake: FakeCore, inter: FakeInteraction) -> dict[str, Any]:
     """INTERACTION_CREATE with every key discord.py 2.7 reads (see the reference doc, section 2.7)."""
     payload: dict[str, Any] = {
         "id": str(inter.id),
@@ -396,7 +396,7 @@ def interaction(fake: FakeDiscord, inter: FakeInteraction) -> dict[str, Any]:
 
 
 def interaction_callback_response(
-    inter: FakeInteraction, callback_type: int, msg: FakeMessage | None, fake: FakeDiscord
+    inter: FakeInteraction, callback_type: int, msg: FakeMessage | None, fake: FakeCore
 ) -> dict[str, Any]:
     """The 200 body of ``POST /interactions/{id}/{token}/callback?with_response=1``."""
     info: dict[str, Any] = {"id": str(inter.id), "type": inter.type}
@@ -411,7 +411,7 @@ def interaction_callback_response(
     return body
 
 
-def application(fake: FakeDiscord) -> dict[str, Any]:
+def application(fake: FakeCore) -> dict[str, Any]:
     """``GET /oauth2/applications/@me``."""
     return {
         "id": str(fake.application_id),
@@ -478,7 +478,7 @@ def _command_option(option: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def ready(fake: FakeDiscord, session_id: str) -> dict[str, Any]:
+def ready(fake: FakeCore, session_id: str) -> dict[str, Any]:
     return {
         "v": 10,
         "user": {**user(fake.bot_user), "verified": True, "mfa_enabled": False, "email": None, "flags": 0},

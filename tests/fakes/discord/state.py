@@ -1,6 +1,6 @@
 """What the fake Discord stores: guilds, members, messages, attachments, interactions, and its records of traffic.
 
-Plain data; the REST/gateway code in ``server.py``/``gateway.py`` mutates it and ``payloads.py`` renders it.
+Plain data; ``server.py``/``rest_*.py``/``gateway.py`` mutate it and ``payloads.py`` renders it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .fake import FakeDiscord
+    from .fake_core import FakeCore
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -330,7 +330,7 @@ class FakeInteraction:
     member: FakeMember | None
     data: dict[str, Any]
     attachment_size_limit: int
-    fake: FakeDiscord = field(repr=False)
+    fake: FakeCore = field(repr=False)
     message: FakeMessage | None = None  # the message a component was on
     source: FakeInteraction | None = None  # for a modal submit: the interaction that opened the modal
     payload: dict[str, Any] = field(default_factory=dict, repr=False)

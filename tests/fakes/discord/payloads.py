@@ -199,7 +199,8 @@ def attachment(a: FakeAttachment, url: str) -> dict[str, Any]:
 
 
 def _components_response(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Discord echoes components with a numeric ``id`` on each one (assigned depth first when missing)."""
+    """Discord echoes components with a numeric ``id`` on each one (assigned depth first when missing), and a
+    unicode emoji as ``{"name": ...}``: the ``"id": null`` that discord.py sends for one is not echoed."""
     result = copy.deepcopy(components)
     used = set()
 
@@ -216,6 +217,9 @@ def _components_response(components: list[dict[str, Any]]) -> list[dict[str, Any
         for item in items:
             if not isinstance(item.get("id"), int):
                 item["id"] = next(counter)
+            emoji = item.get("emoji")
+            if isinstance(emoji, dict) and emoji.get("id") is None:
+                emoji.pop("id", None)
             assign(item.get("components", []))
             if isinstance(item.get("accessory"), dict):
                 assign([item["accessory"]])

@@ -54,6 +54,7 @@ class Posted:
 class Result:
     """Everything a reply shows; the cog turns it into an embed."""
 
+    job_id: int
     spec: JobSpec
     model: str | None
     rendering_speed: str | None

@@ -200,7 +200,7 @@ class JobRunner:
                     billed = estimate
                 await self._ledger.capture(hold, billed)
                 cost = billed
-            result, records = await self._render(spec, output, prepared, response, cost)
+            result, records = await self._render(job_id, spec, output, prepared, response, cost)
             posted = await output.deliver(result)
             await self._ledger.finish_job(
                 job_id,
@@ -235,6 +235,7 @@ class JobRunner:
 
     async def _render(
         self,
+        job_id: int,
         spec: JobSpec,
         output: JobOutput,
         prepared: _Prepared,
@@ -244,6 +245,7 @@ class JobRunner:
         request = prepared.request
         balance = await self._ledger.balance(spec.guild_id, spec.user_id)
         result = Result(
+            job_id=job_id,
             spec=spec,
             model=request.model,
             rendering_speed=request.rendering_speed,

@@ -13,7 +13,7 @@ from PIL import Image
 from bot.ledger import Balance, Entry
 from bot.money import format_amount
 from tests.e2e.conftest import World, png
-from tests.fakes.discord import FakeInteraction, FakeMessage
+from tests.fakes.discord import FakeInteraction, FakeMember, FakeMessage
 
 ALLOWANCE = 1_000_000  # the world's [budget] default_allowance, in micro-dollars
 V3 = "/ideogram/v1/ideogram-v3"
@@ -82,9 +82,10 @@ def remaining_text(cost: int) -> str:
     return f"{format_amount(ALLOWANCE - cost)} this month"
 
 
-async def balance(world: World) -> Balance:
+async def balance(world: World, member: FakeMember | None = None) -> Balance:
+    """A member's balance (the world's member unless another is named)."""
     assert world.bot is not None
-    return await world.bot.ledger.balance(world.guild.id, world.member.id)
+    return await world.bot.ledger.balance(world.guild.id, (member or world.member).id)
 
 
 async def history(world: World) -> list[Entry]:

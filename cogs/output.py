@@ -1,7 +1,8 @@
 """How a job shows up in Discord: the result embed, and the two places a job reports to.
 
-`InteractionOutput` serves slash commands (defer, then edit the original response); `ReplyOutput` serves
-reaction remixes (a reply in the channel that is edited into the result). Both implement `bot.jobs.JobOutput`.
+`InteractionOutput` serves slash commands and the 🎲 Again button (defer, then edit the original response);
+`ReplyOutput` serves reaction remixes (a reply in the channel that is edited into the result). Both implement
+`bot.jobs.JobOutput`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from bot.money import format_amount
 
 EMBED_COLOUR: Final = discord.Colour.from_rgb(98, 70, 234)
 REFUSAL_LIFETIME_S: Final = 30.0
+# A failure told in the channel because the interaction had expired: public, so it cleans itself up, later.
+LATE_NOTICE_LIFETIME_S: Final = 300.0
 REMIX_HINT: Final = "React 🔁 to remix the first image, or 1️⃣–8️⃣ to remix image N."
 _PERIOD_WORDS: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
 
@@ -142,7 +145,8 @@ def _posted(message: discord.Message) -> Posted:
 
 
 class InteractionOutput:
-    """A slash command's reply: a deferred 'thinking' message edited into the result, or removed on failure."""
+    """A slash command's (or button's) reply: a deferred 'thinking' message edited into the result, or removed
+    on failure."""
 
     def __init__(self, interaction: discord.Interaction[Any]) -> None:
         self._interaction = interaction
@@ -187,9 +191,8 @@ class InteractionOutput:
         except discord.HTTPException as error:
             if not _token_gone(error):
                 raise
-            await self._channel().send(
-                f"{self._interaction.user.mention} {message}", delete_after=REFUSAL_LIFETIME_S * 10
-            )
+            mention = self._interaction.user.mention
+            await self._channel().send(f"{mention} {message}", delete_after=LATE_NOTICE_LIFETIME_S)
 
     def _channel(self) -> discord.abc.Messageable:
         channel = self._interaction.channel

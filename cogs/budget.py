@@ -218,7 +218,8 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         embed.add_field(
             name="Top spenders", value="\n".join(top)[:1024] or "Nobody has spent anything yet.", inline=False
         )
-        rows = await self.bot.ledger.entries(guild_id, report.period_start, report.next_reset)
+        # The lines the totals above are made of: a settlement counts in its hold's period.
+        rows = await self.bot.ledger.period_entries(guild_id, report.period_start, report.next_reset)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["id", "created_at", "kind", "amount_usd", "member_id", "actor_id", "job_id", "reason"])

@@ -449,22 +449,25 @@ class Ledger(JobRecords):
             period = (await self.server_settings(guild_id)).default_period
         bounds = bounds_at(self._clock())
         start = bounds.start(period)
+        reset = bounds.next_reset(period)
+        # Bounded at the end too (which matters only to a clock set back), so the totals add up exactly the
+        # lines `period_entries(guild_id, period_start, next_reset)` lists.
+        end = 2**63 - 1 if reset is None else reset
 
         async def work(conn: aiosqlite.Connection) -> Report:
             async with transaction(conn, "DEFERRED"):
                 totals = await conn.execute_fetchall(
                     "SELECT COALESCE(SUM(spent), 0), COALESCE(SUM(held), 0), COALESCE(SUM(granted), 0),"
-                    " COALESCE(SUM(captures), 0) FROM guild_days WHERE guild_id = ? AND day >= ?",
-                    (guild_id, start),
+                    " COALESCE(SUM(captures), 0) FROM guild_days WHERE guild_id = ? AND day >= ? AND day < ?",
+                    (guild_id, start, end),
                 )
                 spenders = await conn.execute_fetchall(
                     "SELECT user_id, SUM(spent) AS total, SUM(captures) FROM member_days"
-                    " WHERE guild_id = ? AND day >= ? GROUP BY user_id HAVING total > 0"
+                    " WHERE guild_id = ? AND day >= ? AND day < ? GROUP BY user_id HAVING total > 0"
                     " ORDER BY total DESC, user_id LIMIT ?",
-                    (guild_id, start, top),
+                    (guild_id, start, end, top),
                 )
             spent, held, granted, jobs = next(iter(totals))
-            reset = bounds.next_reset(period)
             return Report(
                 guild_id=guild_id,
                 period=period,
@@ -487,6 +490,24 @@ class Ledger(JobRecords):
             (
                 guild_id,
                 -(2**63) if since is None else to_us(since),
+                2**63 - 1 if until is None else to_us(until),
+            ),
+        )
+        return [_entry(row) for row in rows]
+
+    async def period_entries(
+        self, guild_id: int, start: datetime | None = None, until: datetime | None = None
+    ) -> list[Entry]:
+        """The server's ledger lines that count in [start, until), oldest first: the lines `report` adds up
+        for a period starting at `start`, so its CSV export matches its totals. A capture or release counts
+        at the time of its hold, wherever the period boundary fell between them; any other line at the time
+        it was made. (Unlike `entries`, which selects lines by the time they were made.)"""
+        rows = await self._db.statement(
+            f"SELECT {sql.ENTRY_COLUMNS} FROM ledger WHERE guild_id = ? AND counts_at >= ? AND counts_at < ?"
+            " ORDER BY id",
+            (
+                guild_id,
+                -(2**63) if start is None else to_us(start),
                 2**63 - 1 if until is None else to_us(until),
             ),
         )

@@ -300,7 +300,18 @@ async def test_report_covers_only_the_period_asked_for(world: World) -> None:
     clock = MovableClock(datetime(2031, 1, 30, 12, 0, tzinfo=UTC))
     await world.start_bot(clock=clock)
     await spend(world, world.member, images=1)
+    # A job held in January and captured in February counts in January, in the totals and in the CSV alike.
+    clock.move_to(datetime(2031, 1, 31, 23, 59, tzinfo=UTC))
+    world.ideogram.pause_replies()
+    straddling = await world.slash("imagine", prompt="midnight", num_images=3, rendering_speed="TURBO")
+    await world.ideogram.wait_for_in_flight(3)
     clock.move_to(datetime(2031, 2, 1, 0, 0, 1, tzinfo=UTC))
+    world.ideogram.resume_replies()
+    await world.result(straddling)
+    assert [(e.kind, e.amount, e.created_at.month) for e in (await ledger(world).entries(world.guild.id))[-2:]] == [
+        ("hold", 90_000, 1),
+        ("capture", 90_000, 2),
+    ]
     await spend(world, world.member, images=2)
 
     monthly = await private_message(await command(world, world.moderator, "budget report"))
@@ -311,10 +322,10 @@ async def test_report_covers_only_the_period_asked_for(world: World) -> None:
     assert timestamp(datetime(2031, 3, 1, tzinfo=UTC)) in monthly.embeds[0]["description"]
 
     every = await private_message(await command(world, world.moderator, "budget report", period="total"))
-    assert fields(every)["Spent"] == "$0.09"
+    assert fields(every)["Spent"] == "$0.18"
     filename, rows = parse_csv(every)
     assert filename == "ledger-all-time.csv"
-    assert [r["amount_usd"] for r in rows if r["kind"] == "capture"] == ["0.03", "0.06"]
+    assert [r["amount_usd"] for r in rows if r["kind"] == "capture"] == ["0.03", "0.09", "0.06"]
 
 
 # ------------------------------------------------------------------------------------- amounts refused

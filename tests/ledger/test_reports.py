@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import tempfile
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
 
-from bot.ledger import Ledger, Spender
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.ledger import PERIODS, Hold, Ledger, Period, Spender
 
 from .conftest import ALICE, BOB, DOLLAR, GUILD, MOD, Clock
 
@@ -73,6 +80,96 @@ async def test_entries_export_a_time_range_oldest_first(ledger: Ledger, clock: C
         middle,
     )
     assert grant.period_start.isoformat() == "2025-03-01T00:00:00+00:00"
+
+
+async def test_period_entries_put_a_late_settlement_in_its_holds_period(ledger: Ledger, clock: Clock) -> None:
+    march, april, may = (datetime(2025, month, 1, tzinfo=UTC) for month in (3, 4, 5))
+    clock.set(2025, 3, 31, 23, 59)
+    captured = await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=300_000, job_id=None)
+    released = await ledger.hold(guild_id=GUILD, user_id=BOB, amount=200_000, job_id=None)
+    clock.set(2025, 4, 1, 0, 1)
+    await ledger.capture(captured, 250_000)
+    await ledger.release(released, "failed")
+    await ledger.grant(guild_id=GUILD, user_id=BOB, amount=5, actor_id=MOD)
+
+    in_april = await ledger.period_entries(GUILD, april, may)
+    assert [e.kind for e in in_april] == ["grant"]
+    assert (await ledger.report(GUILD, "month")).spent == 0
+    # Made in April, so selecting by the time a line was made puts the settlements there: not what April owes.
+    assert [e.kind for e in await ledger.entries(GUILD, april, may)] == ["capture", "release", "grant"]
+
+    in_march = await ledger.period_entries(GUILD, march, april)
+    assert [(e.kind, e.amount, e.hold_id) for e in in_march] == [
+        ("hold", 300_000, None),
+        ("hold", 200_000, None),
+        ("capture", 250_000, captured.id),
+        ("release", 200_000, released.id),
+    ]
+    assert in_march[2].created_at == datetime(2025, 4, 1, 0, 1, tzinfo=UTC)
+    assert await ledger.period_entries(GUILD) == await ledger.entries(GUILD)  # unbounded: every line
+
+    clock.set(2025, 3, 31, 23, 59, 30)  # looking back at March
+    report = await ledger.report(GUILD, "month")
+    assert report.spent == sum(e.amount for e in in_march if e.kind == "capture") == 250_000
+    assert report.jobs == sum(1 for e in in_march if e.kind == "capture")
+    assert (report.held, report.granted) == (0, 0)
+
+
+# (what, a number: the member, which open hold or how many minutes, an amount, a share of a hold to capture)
+Step = tuple[str, int, int, Fraction]
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(("hold", "hold", "capture", "release", "grant", "wait")),
+        st.integers(0, 36 * 60),
+        st.integers(-300_000, 300_000),
+        st.fractions(0, 1),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=STEPS)
+def test_period_entries_add_up_to_the_report_in_every_period(steps: list[Step]) -> None:
+    """Random holds, settlements, grants and time passing (minutes to a day and a half, across day, week and
+    month ends): after every step, each period's `period_entries` add up to that period's `report`."""
+    with tempfile.TemporaryDirectory() as directory:
+        asyncio.run(_check_sequence(Path(directory) / "ledger.sqlite3", steps))
+
+
+async def _check_sequence(path: Path, steps: list[Step]) -> None:
+    clock = Clock(datetime(2025, 1, 31, 22, tzinfo=UTC))  # a Friday, two hours before a new month
+    ledger = await Ledger.open(path, default_allowance=100 * DOLLAR, default_period="month", clock=clock)
+    open_holds: list[Hold] = []
+    try:
+        for what, number, amount, share in steps:
+            member = (ALICE, BOB)[number % 2]
+            if what == "hold":
+                open_holds.append(await ledger.hold(guild_id=GUILD, user_id=member, amount=abs(amount), job_id=None))
+            elif what == "capture" and open_holds:
+                hold = open_holds.pop(number % len(open_holds))
+                await ledger.capture(hold, int(hold.amount * share))
+            elif what == "release" and open_holds:
+                await ledger.release(open_holds.pop(number % len(open_holds)))
+            elif what == "grant":
+                await ledger.grant(guild_id=GUILD, user_id=member, amount=amount, actor_id=MOD)
+            elif what == "wait":
+                clock.advance(minutes=number + 1)
+            for period in PERIODS:
+                await _assert_period_entries_match_the_report(ledger, period)
+    finally:
+        await ledger.close()
+
+
+async def _assert_period_entries_match_the_report(ledger: Ledger, period: Period) -> None:
+    report = await ledger.report(GUILD, period)
+    lines = await ledger.period_entries(GUILD, report.period_start, report.next_reset)
+    settled = {e.hold_id for e in lines if e.kind in ("capture", "release")}
+    assert settled <= {e.id for e in lines if e.kind == "hold"}  # a settlement is listed with its hold
+    assert sum(e.amount for e in lines if e.kind == "capture") == report.spent
+    assert sum(1 for e in lines if e.kind == "capture") == report.jobs
+    assert sum(e.amount for e in lines if e.kind == "hold" and e.id not in settled) == report.held
+    assert sum(e.amount for e in lines if e.kind == "grant") == report.granted
 
 
 async def test_history_is_the_members_latest_entries_newest_first(ledger: Ledger) -> None:

@@ -2,7 +2,8 @@
 
 - `check_announced`: the cheap pre-download check of Discord's declared content type and size.
 - `prepare_input`: type by content, byte and pixel limits (decompression-bomb guard from the header, before
-  decoding), a full decode, EXIF orientation applied, the first frame of an animation.
+  decoding), a full decode, EXIF orientation applied, the first frame of an animation, metadata (EXIF, GPS,
+  XMP, text) removed without re-encoding where possible.
 - `prepare_mask`: any mask to a pure black (edit) / white (keep) PNG of the image's size; `invert`; all white
   refused.
 - `square_for_reframe`: centre-crops a non-square `/reframe` input.

@@ -103,7 +103,10 @@ def has_transparency(image: Image.Image) -> bool:
 
 
 def encode(image: Image.Image, kind: ImageType, *, quality: int = HIGH_QUALITY) -> bytes:
-    """Encode as `kind`, keeping the colour profile but no EXIF (it may hold a member's location)."""
+    """Encode as `kind`, keeping the colour profile but no metadata (EXIF may hold a member's location).
+
+    Pillow writes EXIF and XMP only when asked, but a JPEG comment it copies from `image.info` unless told not to.
+    """
     options: dict[str, object] = {}
     icc_profile = image.info.get("icc_profile")
     if icc_profile:
@@ -111,7 +114,7 @@ def encode(image: Image.Image, kind: ImageType, *, quality: int = HIGH_QUALITY) 
     if kind == "jpeg":
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
-        options["quality"] = quality
+        options.update(quality=quality, comment=b"")
     elif kind == "webp":
         if image.mode not in ("RGB", "RGBA"):
             image = image.convert("RGBA" if has_transparency(image) else "RGB")

@@ -3,9 +3,14 @@
 Decisions (documented for the cogs and the pipeline):
 - Animated PNG/WebP: the first frame is used (a still image is what every command wants), re-encoded as a
   still image of the same type, and `PreparedImage.adjustments` says so. JPEG "multi-picture" files (MPO,
-  from phones) are ordinary JPEGs to Ideogram and are passed through untouched.
-- EXIF orientation: applied (the image is sent as the member saw it); the original bytes are kept, EXIF
-  and all, whenever the orientation is absent or already upright.
+  from phones) are ordinary JPEGs to Ideogram: the first picture is sent, the others are cut off with the
+  rest of the metadata.
+- Metadata (EXIF with GPS, XMP, IPTC, comments, PNG text) never reaches Ideogram, and the replies do not
+  mention its removal. When nothing needs re-encoding it is cut out losslessly (`bot.images.metadata`: the
+  pixels' bytes are copied as they are, the ICC profile kept); the original bytes object itself is sent
+  when there was none. A file whose structure that byte-level walk cannot follow (Pillow decoded it, so it
+  is merely odd) is re-encoded instead, as its metadata could not be located and sending it is not an option.
+- EXIF orientation: applied (the image is sent as the member saw it) by re-encoding, which writes no metadata.
 - Masks follow Ideogram: black = edit, white = keep. Transparent pixels count as white (keep), so black
   strokes painted on a transparent layer mark what to edit. Grey is thresholded at 50%. A mask whose shape
   (aspect ratio) differs from the image's is refused rather than stretched over the wrong area; one of the
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 from dataclasses import dataclass
 from typing import Final
 
@@ -23,7 +29,19 @@ from PIL import Image, ImageOps
 
 from bot.images.codec import ACCEPTED, Encoded, band_extrema, encode, open_checked, reencode
 from bot.images.errors import ImageRejected
-from bot.images.formats import EXTENSION, MIME, PIL_FORMAT, describe_announced, megabytes, sniff_type, with_extension
+from bot.images.formats import (
+    EXTENSION,
+    MIME,
+    PIL_FORMAT,
+    ImageType,
+    describe_announced,
+    megabytes,
+    sniff_type,
+    with_extension,
+)
+from bot.images.metadata import UnreadableStructure, strip_metadata
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS: Final = 40_000_000
@@ -73,7 +91,7 @@ async def prepare_input(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     filename: str | None = None,
 ) -> PreparedImage:
-    """Check an attachment by content and limits, apply EXIF orientation; raise `ImageRejected` with the reason.
+    """Check an attachment by content and limits, apply EXIF orientation, drop metadata; raise `ImageRejected`.
 
     `option` names the command option in messages ("image", "style_reference"); `filename`, when given,
     lends its stem to the upload's file name (the extension always matches the content).
@@ -92,11 +110,13 @@ def _prepare_input(data: bytes, option: str, max_bytes: int, max_pixels: int, fi
             adjustments.append("turned upright as its EXIF orientation says")
         elif adjustments:
             upright = image
-        else:
+        elif (stripped := _without_metadata(data, kind, option)) is not None:
             width, height = image.size
             return PreparedImage(
-                data, MIME[kind], width, height, with_extension(filename, EXTENSION[kind], fallback_stem=option)
+                stripped, MIME[kind], width, height, with_extension(filename, EXTENSION[kind], fallback_stem=option)
             )
+        else:
+            upright = image
         encoded = reencode(upright, kind, max_bytes)
     if encoded is None:
         raise ImageRejected(
@@ -106,6 +126,18 @@ def _prepare_input(data: bytes, option: str, max_bytes: int, max_pixels: int, fi
     if encoded.kind != kind or encoded.size != upright.size:
         adjustments.append(f"re-encoded to stay under {megabytes(max_bytes)}")
     return _prepared(encoded, filename, option, tuple(adjustments))
+
+
+def _without_metadata(data: bytes, kind: ImageType, option: str) -> bytes | None:
+    """`data` with its metadata cut out losslessly; None when its structure cannot be walked."""
+    try:
+        stripped = strip_metadata(data, kind)
+    except UnreadableStructure as exc:
+        log.info("Re-encoding the %s %s: its metadata cannot be cut out (%s)", kind, option, exc)
+        return None
+    if stripped is not data:
+        log.debug("Removed %d bytes of metadata from the %s %s", len(data) - len(stripped), kind, option)
+    return stripped
 
 
 def _prepared(encoded: Encoded, filename: str, option: str, adjustments: tuple[str, ...]) -> PreparedImage:

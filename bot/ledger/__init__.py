@@ -3,7 +3,8 @@ records of jobs and their results. SQL stops here: nothing outside this package 
 
 from bot.ledger.db import LATEST_VERSION, Migration, load_migrations, migrate
 from bot.ledger.errors import BudgetExceeded, HoldSettled, LedgerError
-from bot.ledger.ledger import CRASH_RELEASE_REASON, Ledger
+from bot.ledger.holds import CRASH_RELEASE_REASON
+from bot.ledger.ledger import Ledger
 from bot.ledger.models import (
     AllowanceSource,
     Balance,

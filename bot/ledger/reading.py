@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiosqlite
 
@@ -87,16 +87,7 @@ class Reading:
 
     async def entries(self, guild_id: int, since: datetime | None = None, until: datetime | None = None) -> list[Entry]:
         """The server's ledger lines made in [since, until), oldest first (for a CSV export)."""
-        rows = await self._db.statement(
-            f"SELECT {sql.ENTRY_COLUMNS} FROM ledger WHERE guild_id = ? AND created_at >= ? AND created_at < ?"
-            " ORDER BY id",
-            (
-                guild_id,
-                -(2**63) if since is None else to_us(since),
-                2**63 - 1 if until is None else to_us(until),
-            ),
-        )
-        return [_entry(row) for row in rows]
+        return await self._entries_between(guild_id, "created_at", since, until)
 
     async def period_entries(
         self, guild_id: int, start: datetime | None = None, until: datetime | None = None
@@ -105,9 +96,13 @@ class Reading:
         for a period starting at `start`, so its CSV export matches its totals. A capture or release counts
         at the time of its hold, wherever the period boundary fell between them; any other line at the time
         it was made. (Unlike `entries`, which selects lines by the time they were made.)"""
+        return await self._entries_between(guild_id, "counts_at", start, until)
+
+    async def _entries_between(
+        self, guild_id: int, column: Literal["created_at", "counts_at"], start: datetime | None, until: datetime | None
+    ) -> list[Entry]:
         rows = await self._db.statement(
-            f"SELECT {sql.ENTRY_COLUMNS} FROM ledger WHERE guild_id = ? AND counts_at >= ? AND counts_at < ?"
-            " ORDER BY id",
+            f"SELECT {sql.ENTRY_COLUMNS} FROM ledger WHERE guild_id = ? AND {column} >= ? AND {column} < ? ORDER BY id",
             (
                 guild_id,
                 -(2**63) if start is None else to_us(start),

@@ -27,7 +27,15 @@ from bot.pricing import PriceTable
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions")
+EXTENSIONS: Final = (
+    "cogs.generate",
+    "cogs.budget",
+    "cogs.reactions",
+    # members' own tools and the server's policy (members branch)
+    "cogs.settings",
+    "cogs.history",
+    "cogs.help",
+)
 SHUTDOWN_GRACE_S: Final = 60.0
 
 
@@ -116,7 +124,8 @@ class IdeogramBot(commands.Bot):
             await self.ledger.set_state(key, digest)
             log.info("synced %d commands to %s", len(synced), guild.id if guild else "global")
 
-    def is_moderator(self, member: discord.Member | discord.User) -> bool:
+    async def is_moderator(self, member: discord.Member | discord.User) -> bool:
+        """Manage Server, a role in `[budget] moderator_role_ids`, or a role added with `/policy moderator_roles`."""
         if not isinstance(member, discord.Member):
             return False
         # An interaction carries the permissions Discord resolved for the member; the role cache is the fallback.
@@ -124,8 +133,10 @@ class IdeogramBot(commands.Bot):
         permissions = member.guild_permissions if resolved is None else resolved
         if permissions.manage_guild:
             return True
-        allowed = set(self.settings.budget.moderator_role_ids)
-        return any(role.id in allowed for role in member.roles)
+        roles = {role.id for role in member.roles}
+        if roles & set(self.settings.budget.moderator_role_ids):
+            return True
+        return bool(roles & (await self.ledger.policy.get(member.guild.id)).moderator_role_ids)
 
     async def close(self) -> None:
         await self.jobs.shutdown(SHUTDOWN_GRACE_S)

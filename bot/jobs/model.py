@@ -30,6 +30,8 @@ class JobSpec:
     options: Mapping[str, object]
     files: Mapping[str, InputFile] = field(default_factory=dict)
     invert_mask: bool = False
+    # The member's /settings defaults the job took (already in `options`), for the result to show.
+    defaults_used: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

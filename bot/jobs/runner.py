@@ -35,19 +35,15 @@ from bot.images import (
     prepare_mask,
     square_for_reframe,
 )
+from bot.jobs.defaults import PLACEHOLDER_PNG, defaults_note, with_member_defaults
 from bot.jobs.model import JobOutput, JobSpec, OutputFile, Posted, Result
 from bot.jobs.notice import ProgressNotice
+from bot.jobs.policy import PolicyGate
 from bot.ledger import BudgetExceeded, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
 
 log = logging.getLogger(__name__)
-
-# A valid 1x1 PNG: lets option combinations be checked before any attachment is downloaded.
-_PLACEHOLDER_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
 
 
 @dataclass
@@ -74,6 +70,7 @@ class JobRunner:
         self._active: Counter[tuple[int, int]] = Counter()
         self._tasks: set[asyncio.Task[object]] = set()
         self._closing = False
+        self._policy = PolicyGate(ledger, clock=ledger.now)
 
     async def submit(self, spec: JobSpec, output: JobOutput) -> None:
         """Run one job to the end. Raises UserFacingError, before anything is shown or held, for bad input."""
@@ -84,6 +81,9 @@ class JobRunner:
         if task is not None:
             self._tasks.add(task)
         try:
+            defaults = await self._ledger.member_settings.get(spec.guild_id, spec.user_id)
+            spec = with_member_defaults(spec, defaults, max_upload_bytes=self._max_upload)
+            await self._policy.check(spec)
             await self._precheck(spec)
             await output.started()
             await self._work(spec, output)
@@ -123,7 +123,7 @@ class JobRunner:
             check_announced(
                 option=file.option, content_type=file.content_type, size=file.size, max_bytes=self._max_upload
             )
-        placeholders = dict.fromkeys(spec.files, _PLACEHOLDER_PNG)
+        placeholders = dict.fromkeys(spec.files, PLACEHOLDER_PNG)
         request = build_request(
             spec.operation, options=spec.options, images=placeholders, max_upload_bytes=self._max_upload
         )
@@ -140,7 +140,7 @@ class JobRunner:
             )
 
     async def _prepare(self, spec: JobSpec) -> _Prepared:
-        notes: list[str] = []
+        notes = defaults_note(spec)
         data = dict(zip(spec.files, await asyncio.gather(*(f.read() for f in spec.files.values())), strict=True))
         images: dict[str, bytes] = {}
         main: PreparedImage | None = None

@@ -18,6 +18,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.audit import AuditEvent
 from bot.config import ConfigError, Secrets, Settings
 from bot.errors import user_message
 from bot.ideogram import IdeogramClient
@@ -35,6 +36,8 @@ EXTENSIONS: Final = (
     "cogs.settings",
     "cogs.history",
     "cogs.help",
+    "cogs.policy",
+    "cogs.audit",
 )
 SHUTDOWN_GRACE_S: Final = 60.0
 
@@ -137,6 +140,20 @@ class IdeogramBot(commands.Bot):
         if roles & set(self.settings.budget.moderator_role_ids):
             return True
         return bool(roles & (await self.ledger.policy.get(member.guild.id)).moderator_role_ids)
+
+    def audit(
+        self,
+        *,
+        guild_id: int,
+        actor_id: int,
+        what: str,
+        old: str | None = None,
+        new: str | None = None,
+        channel_id: int | None = None,
+    ) -> None:
+        """Tell the server's log channel (or `channel_id`) about a budget change, refund or policy change:
+        `what` changed from `old` to `new` (both None: `what` says it all, e.g. "refunded job #12")."""
+        self.dispatch("audit", AuditEvent(guild_id, actor_id, what, old, new, self.ledger.now(), channel_id))
 
     async def close(self) -> None:
         await self.jobs.shutdown(SHUTDOWN_GRACE_S)

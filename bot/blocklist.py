@@ -13,10 +13,10 @@ def normalise(text: str) -> str:
 
 
 def _pattern(word: str) -> re.Pattern[str]:
-    # A Latin word must stand alone ("ass" is not in "class"); scripts without spaces between words (Chinese,
-    # Japanese) match anywhere.
+    # A Latin word must stand alone, plurals included ("cat" is in "cats", not in "concatenate"); scripts
+    # without spaces between words (Chinese, Japanese) match anywhere.
     start = r"(?<![a-z0-9])" if word[:1].isascii() and word[:1].isalnum() else ""
-    end = r"(?![a-z0-9])" if word[-1:].isascii() and word[-1:].isalnum() else ""
+    end = r"(?:e?s)?(?![a-z0-9])" if word[-1:].isascii() and word[-1:].isalnum() else ""
     return re.compile(start + re.escape(word) + end)
 
 

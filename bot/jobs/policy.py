@@ -44,7 +44,7 @@ class PolicyGate:
         self._started: dict[tuple[int, int], datetime] = {}
 
     async def check(self, spec: JobSpec) -> None:
-        """Raise `PolicyRefused` if the server's policy refuses this job; otherwise note that it starts."""
+        """Raise `PolicyRefused` if the server's policy refuses this job now."""
         policy = await self._ledger.policy.get(spec.guild_id)
         if policy.channel_ids and spec.channel_id not in policy.channel_ids:
             channels = ", ".join(f"<#{channel}>" for channel in sorted(policy.channel_ids))
@@ -53,18 +53,20 @@ class PolicyGate:
             text = spec.options.get(name)
             if isinstance(text, str) and blocked_word_in(text, policy.blocked_words):
                 raise PolicyRefused(BLOCKED_WORD.format(field=field))
-        now = self._clock()
-        member = (spec.guild_id, spec.user_id)
         if policy.cooldown_s:
+            member = (spec.guild_id, spec.user_id)
             starts = [self._started.get(member), await self._ledger.last_job_started(*member)]
             last = max((start for start in starts if start is not None), default=None)
-            if last is not None and (left := last + timedelta(seconds=policy.cooldown_s) - now) > timedelta(0):
+            left = None if last is None else last + timedelta(seconds=policy.cooldown_s) - self._clock()
+            if left is not None and left > timedelta(0):
                 raise PolicyRefused(
                     COOLING_DOWN.format(cooldown=duration(policy.cooldown_s), left=duration(left.total_seconds()))
                 )
-            self._started[member] = now
-        self._forget_before(now - _REMEMBER)
 
-    def _forget_before(self, moment: datetime) -> None:
+    def started(self, spec: JobSpec) -> None:
+        """The job passed every check and starts now: its member's cooldown runs from here (a refused job
+        starts none). Remembered here until the job's record, which `check` also reads, exists."""
+        now = self._clock()
+        self._started[(spec.guild_id, spec.user_id)] = now
         if len(self._started) > 1024:
-            self._started = {member: at for member, at in self._started.items() if at >= moment}
+            self._started = {member: at for member, at in self._started.items() if at >= now - _REMEMBER}

@@ -85,6 +85,7 @@ class JobRunner:
             spec = with_member_defaults(spec, defaults, max_upload_bytes=self._max_upload)
             await self._policy.check(spec)
             await self._precheck(spec)
+            self._policy.started(spec)
             await output.started()
             await self._work(spec, output)
         finally:

@@ -169,6 +169,9 @@ async def test_cooldown(world: World) -> None:
     assert "Cooldown between a member's jobs: 2 minutes." in await reply(
         world, world.moderator, "policy cooldown", seconds=120
     )
+    # A refused job starts no cooldown.
+    invalid = await world.slash("imagine", prompt="both", aspect_ratio="16x9", resolution="1024x1024")
+    assert "cooldown" not in await refused_privately(world, invalid)
     await world.result(await world.slash("imagine", prompt="first"))
     clock.move_to(clock.now + timedelta(seconds=30))
     text = await refused_privately(world, await world.slash("imagine", prompt="second"))

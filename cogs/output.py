@@ -36,14 +36,20 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def inert(text: str) -> str:
+    """Text the bot did not write (a prompt, Ideogram's rewrite of it, a description), shown as typed: no masked
+    links, no formatting, no mentions."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
 def render_result(result: Result) -> discord.Embed:
     spec = result.spec
     if result.descriptions:
         embed = discord.Embed(title="Description", colour=EMBED_COLOUR)
-        embed.description = _clip("\n\n".join(result.descriptions), 4000)
+        embed.description = _clip("\n\n".join(inert(text) for text in result.descriptions), 4000)
     else:
         embed = discord.Embed(title=f"/{spec.command}", colour=EMBED_COLOUR)
-        embed.description = _clip(result.prompt or "", 4000) or None
+        embed.description = _clip(inert(result.prompt or ""), 4000) or None
         if result.seeds:
             seeds = list(dict.fromkeys(result.seeds))  # in image order, repeats once
             embed.add_field(name="Seed" if len(seeds) == 1 else "Seeds", value=", ".join(map(str, seeds)))

@@ -58,6 +58,11 @@ class DiscordSettings(_Section):
     gateway_url: str = "wss://gateway.discord.gg/"
     sync_guild_ids: list[int] = Field(default_factory=list)
     sync_on_start: Literal["changed", "always"] = "changed"
+    allowed_guild_ids: list[int] = Field(default_factory=list)
+
+    def allows_guild(self, guild_id: int | None) -> bool:
+        """Whether the bot serves `guild_id` (None: a DM): every server when `allowed_guild_ids` is empty."""
+        return not self.allowed_guild_ids or guild_id in self.allowed_guild_ids
 
     @field_validator("api_base_url")
     @classmethod

@@ -11,9 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import IdeogramBot
+from bot.ideogram.values import LEGACY_MODELS, RENDERING_SPEEDS
 from bot.ledger import Balance
 from bot.money import format_amount
-from bot.pricing import LEGACY_MODELS, RENDERING_SPEEDS, PriceTable
+from bot.pricing import PriceTable
 
 Interaction = discord.Interaction[IdeogramBot]
 

@@ -10,10 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import IdeogramBot, report_error
+from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.ledger import Job, JobResult
 from bot.money import format_amount
+from cogs.feedback import report_error
 
 Interaction = discord.Interaction[IdeogramBot]
 

@@ -11,8 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import IdeogramBot
+from bot.ideogram.catalog import OPTIONS
 from bot.ledger import SETTING_NAMES
-from cogs.generate import CHOICES, DESCRIPTIONS
 
 Interaction = discord.Interaction[IdeogramBot]
 
@@ -41,14 +41,14 @@ class MemberDefaults(commands.Cog):
     @app_commands.command(name="settings")
     @app_commands.guild_only()
     @app_commands.describe(
-        **{name: DESCRIPTIONS[name] for name in SETTING_NAMES},
+        **{name: OPTIONS[name].description for name in SETTING_NAMES},
         reset="Clear all your defaults here (before setting any given with it)",
     )
     @app_commands.choices(
         **{
-            name: [app_commands.Choice(name=value, value=value) for value in CHOICES[name]]
+            name: [app_commands.Choice(name=value, value=value) for value in OPTIONS[name].values]
             for name in SETTING_NAMES
-            if name in CHOICES
+            if OPTIONS[name].values and not OPTIONS[name].autocomplete
         }
     )
     async def settings(

@@ -12,44 +12,36 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Final
 
-from bot.ideogram import InvalidRequest, build_request
+from bot.ideogram import CheckedOptions, InvalidRequest, catalog, check_options
 from bot.jobs.model import JobSpec
 
-# A valid 1x1 PNG: lets option combinations be checked before any attachment is downloaded.
-PLACEHOLDER_PNG: Final = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
 DEFAULTS_NOTE: Final = "Your /settings defaults were used: {settings}."
 
 
-def _accepted(spec: JobSpec, options: Mapping[str, object], max_upload_bytes: int) -> bool:
+def _checked(spec: JobSpec, options: Mapping[str, object]) -> CheckedOptions | None:
     try:
-        build_request(
-            spec.operation,
-            options=options,
-            images=dict.fromkeys(spec.files, PLACEHOLDER_PNG),
-            max_upload_bytes=max_upload_bytes,
-        )
+        return check_options(spec.operation, options, images=spec.files.keys())
     except InvalidRequest:
-        return False
-    return True
+        return None
 
 
-def with_member_defaults(spec: JobSpec, defaults: Mapping[str, object], *, max_upload_bytes: int) -> JobSpec:
+def with_member_defaults(spec: JobSpec, defaults: Mapping[str, object]) -> JobSpec:
     """`spec` with each of `defaults` (in order: the model first, as it decides what else applies) that the job
-    can take; `defaults_used` lists them. A job that is invalid as given gets none, so the member is told about
-    their own mistake, not about a default."""
+    can take, by the option catalogue and together with the options already given; `defaults_used` lists them.
+    A job that is invalid as given gets none, so the member is told about their own mistake, not a default's."""
     options = dict(spec.options)
-    if not defaults or not _accepted(spec, options, max_upload_bytes):
+    checked = _checked(spec, options) if defaults else None
+    if checked is None:
         return spec
     used: dict[str, object] = {}
     for name, value in defaults.items():
         if name in options or value is None:
             continue
+        if name != "model" and not catalog.applies(name, spec.operation, checked.model):
+            continue
         trial = {**options, name: value}
-        if _accepted(spec, trial, max_upload_bytes):
-            options = trial
+        if (accepted := _checked(spec, trial)) is not None:  # values and combinations, e.g. not with resolution
+            options, checked = trial, accepted
             used[name] = value
     return replace(spec, options=options, defaults_used=used) if used else spec
 

@@ -18,6 +18,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import startup
 from bot.audit import AuditEvent
 from bot.config import ConfigError, Secrets, Settings
 from bot.ideogram import IdeogramClient
@@ -76,12 +77,14 @@ class IdeogramBot(commands.Bot):
             tree_cls=BotTree,
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
+            proxy=settings.discord.proxy,  # REST, gateway and CDN downloads (Attachment.read) all use it
             **options,
         )
         self.settings = settings
         self.ledger = ledger
         self.ideogram = ideogram
         self.prices = prices
+        self.discord_answered = asyncio.Event()  # set once the REST API answered the login (start-up's time limit)
         self.jobs = JobRunner(
             client=ideogram,
             ledger=ledger,
@@ -92,6 +95,7 @@ class IdeogramBot(commands.Bot):
         )
 
     async def setup_hook(self) -> None:
+        self.discord_answered.set()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -168,7 +172,8 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
     )
 
 
-async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Ledger:
+async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now, *, recover: bool = True) -> Ledger:
+    """Open (and migrate) the ledger; `recover` settles the holds a crash left, which only the bot itself may do."""
     path = settings.database.path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +185,8 @@ async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_no
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
-    await ledger.recover()  # logs what it released
+    if recover:
+        await ledger.recover()  # logs what it released
     return ledger
 
 
@@ -204,14 +210,28 @@ async def assemble(
 
 
 async def run_bot(settings: Settings, secrets: Secrets) -> None:
-    """Run until closed or SIGTERM/SIGINT; jobs in flight finish (or release their holds) before exit."""
-    async with assemble(settings, secrets) as bot:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-        async with bot:
-            try:
-                await bot.start(secrets.discord_token.get_secret_value())
-            except discord.LoginFailure:
-                raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None
+    """Run until closed or SIGTERM/SIGINT; jobs in flight finish (or release their holds) before exit.
+
+    A signal before the bot is connected cancels the start-up (asyncio.CancelledError leaves this function);
+    after that it closes the bot, which gives jobs in flight their grace period.
+    """
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    running: list[IdeogramBot] = []
+    closing: set[asyncio.Future[None]] = set()
+
+    def stop() -> None:
+        if running and running[0].is_ready():
+            closing.add(asyncio.ensure_future(running[0].close()))
+        elif main is not None:
+            main.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop)
+    async with assemble(settings, secrets) as bot, bot:
+        running.append(bot)
+        try:
+            await startup.connect(bot, secrets.discord_token.get_secret_value(), settings.discord, bot.discord_answered)
+        except discord.LoginFailure:
+            raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None

@@ -24,9 +24,15 @@ REMIX_HINT: Final = "React 🔁 to remix the first image, or 1️⃣–8️⃣ t
 _PERIOD_WORDS: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
 
 
-def progress_text(position: int | None, estimate: int) -> str:
-    """Shown until the result replaces it: the job's state and the most it can cost (charged only as billed)."""
+WITH_SETTINGS: Final = "{cost}, with your /settings: {settings}"
+
+
+def progress_text(position: int | None, estimate: int, settings: str = "") -> str:
+    """Shown until the result replaces it: the job's state, the most it can cost (charged only as billed) and
+    the member's /settings defaults it uses."""
     cost = f"up to {format_amount(estimate)}"
+    if settings:
+        cost = WITH_SETTINGS.format(cost=cost, settings=settings)
     if position is None:
         return f"🎨 Working on it ({cost})…"
     return f"⏳ Waiting for the image service: you're #{position} in line ({cost})."
@@ -164,8 +170,8 @@ class InteractionOutput:
     async def started(self) -> None:
         await self._interaction.response.defer(thinking=True)
 
-    async def progress(self, *, position: int | None, estimate: int) -> None:
-        await self._interaction.edit_original_response(content=progress_text(position, estimate))
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
+        await self._interaction.edit_original_response(content=progress_text(position, estimate, settings))
 
     async def deliver(self, result: Result) -> Posted:
         message: discord.Message
@@ -226,9 +232,9 @@ class ReplyOutput:
     async def started(self) -> None:
         self._reply = await self._source.reply(f"🔁 {self._member.mention} is remixing this…", mention_author=False)
 
-    async def progress(self, *, position: int | None, estimate: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
         if self._reply is not None:
-            await self._reply.edit(content=f"🔁 {self._member.mention}: {progress_text(position, estimate)}")
+            await self._reply.edit(content=f"🔁 {self._member.mention}: {progress_text(position, estimate, settings)}")
 
     async def deliver(self, result: Result) -> Posted:
         assert self._reply is not None, "deliver() before started()"

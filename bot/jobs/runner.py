@@ -34,7 +34,7 @@ from bot.ideogram import (
 )
 from bot.images import check_announced
 from bot.jobs import steps
-from bot.jobs.defaults import with_member_defaults
+from bot.jobs.defaults import describe_settings, with_member_defaults
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
 from bot.jobs.notice import ProgressNotice
 from bot.jobs.policy import PolicyGate
@@ -227,7 +227,7 @@ class JobRunner:
         async with self._ledger.holding(
             guild_id=spec.guild_id, user_id=spec.user_id, amount=estimate, job_id=run.job_id, reason=f"/{spec.command}"
         ) as hold:
-            notice = ProgressNotice(run.output, estimate=estimate)
+            notice = ProgressNotice(run.output, estimate=estimate, settings=describe_settings(spec.defaults_used))
             await notice.update()
             try:
                 response = await self._client.execute(request, on_queue=notice.update)

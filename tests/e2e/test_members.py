@@ -49,7 +49,16 @@ async def test_settings_are_applied_where_not_given_and_overridden_where_given(r
     assert "`negative_prompt`: blurry" in shown
     assert text_of(await ask(running, "settings")).count("`") == shown.count("`")  # shown again without options
 
-    result = await running.result(await running.slash("imagine", prompt="a lighthouse"))
+    running.ideogram.pause_replies()
+    interaction = await running.slash("imagine", prompt="a lighthouse")
+    # The cost preview says which defaults the job uses.
+    working = await interaction.wait_for_original(lambda m: "Working on it" in m.content)
+    assert working.content == (
+        "🎨 Working on it (up to $0.06, with your /settings: rendering_speed TURBO, num_images 2, "
+        "negative_prompt blurry)…"
+    )
+    running.ideogram.resume_replies()
+    result = await running.result(interaction)
     call = running.ideogram.api_requests[-1]
     assert call.path == V3_GENERATE
     assert (call.value("rendering_speed"), call.value("num_images"), call.value("negative_prompt")) == (

@@ -247,3 +247,17 @@ async def test_help_lists_every_registered_command_prices_and_the_budget(running
     assert "TURBO $0.03" in shown
     assert "You have $1.00 left this month" in shown
     assert "/budget set" in shown
+
+
+async def test_settings_apply_to_reaction_remixes(running: World) -> None:
+    result = await running.result(await running.slash("imagine", prompt="a lighthouse", rendering_speed="TURBO"))
+    await ask(running, "settings", member=running.moderator, num_images=2)
+    await running.discord.react(result, running.moderator, "🔁")
+    remix = await running.discord.wait_for_message(
+        lambda m: bool(m.embeds) and m.message_reference is not None, channel=running.channel
+    )
+    call = running.ideogram.api_requests[-1]
+    assert call.path == "/ideogram/v1/ideogram-v3/remix"
+    assert call.value("num_images") == "2"
+    assert len(remix.attachments) == 2
+    assert "num_images 2" in fields(remix)["Note"]

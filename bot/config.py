@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from bot.ideogram.values import (
     LEGACY_EDIT_MODELS,
@@ -70,6 +70,22 @@ class DiscordSettings(_Section):
     @classmethod
     def _proxy(cls, value: str | None) -> str | None:
         return None if not value else _url(value, ("http", "https"), "proxy")
+
+    # Sharding (issue 15): None = Discord's recommended count, and every shard in this process.
+    shard_count: int | None = Field(default=None, ge=1, le=100_000)
+    shard_ids: list[int] | None = None
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("shard_ids needs shard_count, the number of shards across all processes")
+        if not value or len(set(value)) != len(value) or not all(0 <= shard < count for shard in value):
+            raise ValueError(f"shard_ids must be distinct numbers from 0 to {count - 1} (shard_count = {count})")
+        return sorted(value)
 
     @field_validator("api_base_url")
     @classmethod

@@ -15,7 +15,7 @@ from typing import Final
 
 from bot.ideogram.catalog import OPERATION_MODELS, OPTIONS, OptionSpec, required
 from bot.ideogram.errors import InvalidRequest
-from bot.ideogram.files import DEFAULT_MAX_UPLOAD_BYTES, ImageFile, check_image
+from bot.ideogram.files import ImageFile, check_image
 from bot.ideogram.parsers import choice
 from bot.ideogram.requests import (
     DescribeRequest,
@@ -97,15 +97,17 @@ def build_request(
     *,
     options: Mapping[str, object],
     images: Mapping[str, bytes],
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> IdeogramRequest:
-    """The typed request for a job's options and images (`image`, `mask`, `style_reference` → bytes)."""
+    """The typed request for a job's options and images (`image`, `mask`, `style_reference` → bytes).
+
+    The images' format is checked here; their size by the client against its upload cap."""
     checked = check_options(operation, options, images=images.keys())
     fields = dict(checked.fields)
     for name, data in images.items():
-        check_image(data, label=name, max_bytes=max_upload_bytes)
+        check_image(data, label=name)
         file = ImageFile.from_bytes(data, stem=name)
         spec = OPTIONS[name]
+        # `style_reference` goes as the list `style_reference_images`; `image` and `mask` as single files.
         fields[spec.api_field(checked.model)] = (file,) if spec.field else file
     request_type = _REQUEST_TYPES[(checked.operation, checked.model == V3_MODEL)]
     return request_type(**fields)  # type: ignore[no-any-return]

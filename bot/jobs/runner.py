@@ -151,7 +151,7 @@ class JobRunner:
             )
             notes.extend(f"Your style reference: {note}." for note in reference.adjustments)
             images["style_reference"] = reference.data
-        request = build_request(spec.operation, options=spec.options, images=images, max_upload_bytes=self._max_upload)
+        request = build_request(spec.operation, options=spec.options, images=images)
         return _Prepared(request, notes)
 
     async def _work(self, spec: JobSpec, output: JobOutput) -> None:

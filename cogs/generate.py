@@ -17,7 +17,8 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.ideogram import InvalidRequest
-from bot.ideogram.catalog import COMMANDS, OPTIONS, CommandSpec, OptionSpec, required
+from bot.ideogram.catalog import COMMANDS, OPTIONS, required
+from bot.ideogram.option_spec import CommandSpec, OptionSpec
 from bot.jobs import InputFile, JobSpec
 from cogs.common import in_command_words, input_file
 from cogs.output import AgainButton, InteractionOutput

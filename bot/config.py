@@ -7,7 +7,6 @@ exits with code 2.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from bot.ideogram.download import DEFAULT_IMAGE_HOSTS, is_loopback
 from bot.ideogram.values import (
     LEGACY_EDIT_MODELS,
     LEGACY_MODELS,
@@ -31,7 +31,6 @@ from bot.pricing import PriceTable
 
 Period = Literal["day", "week", "month", "total"]
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
-DEFAULT_IMAGE_HOSTS: Final = ("ideogram.ai", "*.ideogram.ai", "d2gu96o5zk2m7w.cloudfront.net")
 SECRET_VARIABLES: Final = ("DISCORD_TOKEN", "AIHUBMIX_API_KEY")
 
 _Key = TypeVar("_Key", bound=str)
@@ -130,11 +129,7 @@ class IdeogramSettings(_Section):
 
     @property
     def is_loopback(self) -> bool:
-        host = urlsplit(self.base_url).hostname or ""
-        try:
-            return host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.base_url)
 
 
 class DatabaseSettings(_Section):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from bot.errors import NotServedHere, UserFacingError
-from bot.ideogram import DescribeResponse, GenerationResponse, IdeogramClient, IdeogramRequest, build_request
+from bot.ideogram import DescribeResponse, GenerationResponse, IdeogramClient, IdeogramRequest, check_options
 from bot.images import check_announced
 from bot.jobs import steps
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
@@ -43,12 +43,6 @@ RESTARTED: Final = "The bot restarted before your job finished."
 ONE_JOB_RUNNING: Final = "You already have 1 job running (the limit is {limit}). Wait for it to finish, then try again."
 JOBS_RUNNING: Final = (
     "You already have {running} jobs running (the limit is {limit}). Wait for one to finish, then try again."
-)
-
-# A valid 1x1 PNG: lets option combinations be checked before any attachment is downloaded.
-_PLACEHOLDER_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
 
 
@@ -161,11 +155,7 @@ class JobRunner:
             check_announced(
                 option=file.option, content_type=file.content_type, size=file.size, max_bytes=self._max_upload
             )
-        placeholders = dict.fromkeys(spec.files, _PLACEHOLDER_PNG)
-        request = build_request(
-            spec.operation, options=spec.options, images=placeholders, max_upload_bytes=self._max_upload
-        )
-        needed = self._prices.worst_case(request)
+        needed = self._prices.worst_case(check_options(spec.operation, spec.options, images=spec.files.keys()))
         balance = await self._ledger.balance(spec.guild_id, spec.user_id)
         if needed > balance.remaining:
             raise BudgetExceeded(

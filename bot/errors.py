@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 
+from bot.i18n import Text, render
+
 log = logging.getLogger(__name__)
 
 NOTHING_CHARGED = "Nothing was charged."
@@ -14,15 +16,20 @@ class UserFacingError(Exception):
     """An error with a short, friendly, specific message that is safe to show the member who caused it.
 
     Anything raised from validation, budgets, limits or the image API that a member should read derives from
-    this, so the single error path can show `str(error)` without leaking internals.
+    this, so the single error path can show `str(error)` without leaking internals. The message is usually a
+    catalogue `Message`: `str(error)` is English (for logs), `error.render(locale)` is for the member.
     """
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: Text) -> None:
         super().__init__(message)
         self.message = message
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
+
+    def render(self, locale: object | None = None) -> str:
+        """The message in the language of a Discord locale (zh-CN, zh-TW, else English)."""
+        return render(self.message, locale)
 
 
 def incident_id() -> str:
@@ -36,7 +43,7 @@ def user_message(error: BaseException, *, charged: str | None = None, context: s
     charged, and the message says so. Unexpected errors are logged with their traceback under the same id.
     """
     if isinstance(error, UserFacingError):
-        text = error.message
+        text = str(error.message)
     else:
         incident = incident_id()
         log.error("incident %s%s", incident, f" ({context})" if context else "", exc_info=error)

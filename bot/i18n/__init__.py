@@ -95,6 +95,10 @@ class Message:
     def __str__(self) -> str:
         return self.render(ENGLISH)
 
+    def with_params(self, **params: object) -> Message:
+        """The same message with more (or replaced) parameters."""
+        return Message(self.msgid, self.plural, {**self.params, **params})
+
 
 @runtime_checkable
 class Localized(Protocol):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar, Final
 
 from bot.errors import UserFacingError
-from bot.i18n import Text, _
+from bot.i18n import Message, Text, _
 
 REDACTED: Final = "[redacted]"
 _SK_TOKEN: Final = re.compile(r"sk-[^\s\"',;)\]}]*")
@@ -102,15 +102,18 @@ class InvalidRequest(IdeogramError):
 
     default_message = _("Those options don't work together. Check them and try again.")
 
-    def __init__(self, message: str | None = None, *, operations: Mapping[str, str] | None = None) -> None:
-        self.template = message or self.default_message
+    def __init__(self, message: Text | None = None, *, operations: Mapping[str, str] | None = None) -> None:
+        self.template = self.default_message if message is None else message
         self.operations = dict(operations or {})
         super().__init__(self._fill(lambda operation: f"`{operation}`"))
 
-    def _fill(self, name: Callable[[str], str]) -> str:
+    def _fill(self, name: Callable[[str], str]) -> Text:
+        names = {placeholder: name(operation) for placeholder, operation in self.operations.items()}
+        if isinstance(self.template, Message):
+            return self.template.with_params(**names)
         text = self.template
-        for placeholder, operation in self.operations.items():
-            text = text.replace("{" + placeholder + "}", name(operation))
+        for placeholder, named in names.items():
+            text = text.replace("{" + placeholder + "}", named)
         return text
 
     def worded(self, name: Callable[[str], str]) -> InvalidRequest:

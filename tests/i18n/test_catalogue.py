@@ -153,3 +153,13 @@ def test_english_plurals_pick_the_form_chinese_has_one() -> None:
 
 def test_a_message_without_a_translation_falls_back_to_english() -> None:
     assert _("Not in the catalogue, {name}.", name="Ada").render("zh-CN") == "Not in the catalogue, Ada."
+
+
+def test_an_invalid_request_names_its_command_inside_the_catalogue_sentence() -> None:
+    from bot.ideogram import InvalidRequest
+
+    error = InvalidRequest(_("{command} needs a `{name}`.", name="prompt"), operations={"command": "generate"})
+    assert str(error) == "`generate` needs a `prompt`."
+    worded = error.worded(lambda operation: "/imagine")
+    assert isinstance(worded.message, Message)
+    assert str(worded) == "/imagine needs a `prompt`."

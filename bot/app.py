@@ -18,12 +18,15 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import startup
 from bot.config import ConfigError, Secrets, Settings
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
 from bot.ledger import Ledger, utc_now
 from bot.pricing import PriceTable
+from bot.shards import IdentifyPacer, shard_options
 from cogs.feedback import refuse_unserved, report_error
+from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ class BotTree(app_commands.CommandTree["IdeogramBot"]):
         await report_error(interaction, error)
 
 
-class IdeogramBot(commands.Bot):
+class IdeogramBot(commands.AutoShardedBot):
     def __init__(
         self,
         *,
@@ -65,12 +68,16 @@ class IdeogramBot(commands.Bot):
             tree_cls=BotTree,
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
+            proxy=settings.discord.proxy,  # REST, gateway and CDN downloads (Attachment.read) all use it
+            **shard_options(settings.discord),
             **options,
         )
+        self.identify_pacer = IdentifyPacer()
         self.settings = settings
         self.ledger = ledger
         self.ideogram = ideogram
         self.prices = prices
+        self.discord_answered = asyncio.Event()  # set once the REST API answered the login (start-up's time limit)
         self.jobs = JobRunner(
             client=ideogram,
             ledger=ledger,
@@ -81,6 +88,9 @@ class IdeogramBot(commands.Bot):
         )
 
     async def setup_hook(self) -> None:
+        self.discord_answered.set()
+        await self.plan_shards()
+        await self.tree.set_translator(CatalogTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -93,7 +103,7 @@ class IdeogramBot(commands.Bot):
         for guild in targets:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
-            payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+            payload = await self._tree_payload(guild)
             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
             key = f"command_tree_hash:{guild.id if guild else 'global'}"
             if self.settings.discord.sync_on_start == "changed" and await self.ledger.get_state(key) == digest:
@@ -102,6 +112,31 @@ class IdeogramBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             await self.ledger.set_state(key, digest)
             log.info("synced %d commands to %s", len(synced), guild.id if guild else "global")
+
+    async def plan_shards(self) -> None:
+        """Ask Discord for the recommended shard count (unless configured) and how many shards may IDENTIFY at
+        once. Setting the count here makes discord.py connect through `[discord] gateway_url` (a proxy) rather
+        than the URL `/gateway/bot` names."""
+        try:
+            count, _, limits = await self.http.get_bot_gateway()
+        except discord.GatewayNotFound:
+            if self.shard_count is None:
+                raise
+            return
+        if self.shard_count is None:
+            self.shard_count = count
+        self.identify_pacer.max_concurrency = limits["max_concurrency"]
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self.identify_pacer.wait(shard_id or 0)
+
+    async def _tree_payload(self, guild: discord.Object | None) -> list[dict[str, Any]]:
+        """What `tree.sync` would send, translations included (so a changed translation is a changed tree)."""
+        commands = self.tree.get_commands(guild=guild)
+        translator = self.tree.translator
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     def is_moderator(self, member: discord.Member | discord.User) -> bool:
         if not isinstance(member, discord.Member):
@@ -140,7 +175,8 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
     )
 
 
-async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Ledger:
+async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now, *, recover: bool = True) -> Ledger:
+    """Open (and migrate) the ledger; `recover` settles the holds a crash left, which only the bot itself may do."""
     path = settings.database.path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +188,8 @@ async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_no
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
-    await ledger.recover()  # logs what it released
+    if recover:
+        await ledger.recover()  # logs what it released
     return ledger
 
 
@@ -176,14 +213,28 @@ async def assemble(
 
 
 async def run_bot(settings: Settings, secrets: Secrets) -> None:
-    """Run until closed or SIGTERM/SIGINT; jobs in flight finish (or release their holds) before exit."""
-    async with assemble(settings, secrets) as bot:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-        async with bot:
-            try:
-                await bot.start(secrets.discord_token.get_secret_value())
-            except discord.LoginFailure:
-                raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None
+    """Run until closed or SIGTERM/SIGINT; jobs in flight finish (or release their holds) before exit.
+
+    A signal before the bot is connected cancels the start-up (asyncio.CancelledError leaves this function);
+    after that it closes the bot, which gives jobs in flight their grace period.
+    """
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    running: list[IdeogramBot] = []
+    closing: set[asyncio.Future[None]] = set()
+
+    def stop() -> None:
+        if running and running[0].is_ready():
+            closing.add(asyncio.ensure_future(running[0].close()))
+        elif main is not None:
+            main.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop)
+    async with assemble(settings, secrets) as bot, bot:
+        running.append(bot)
+        try:
+            await startup.connect(bot, secrets.discord_token.get_secret_value(), settings.discord, bot.discord_answered)
+        except discord.LoginFailure:
+            raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None

@@ -110,7 +110,8 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 def test_check_config_cli(tmp_path: Path) -> None:
     base_env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     ok = run_cli("--check-config", "--config", str(EXAMPLE), env={**base_env, **ENV}, cwd=tmp_path)
-    assert (ok.returncode, ok.stdout.strip()) == (0, "configuration OK")
+    assert (ok.returncode, ok.stdout.splitlines()[-1]) == (0, "configuration OK")
+    assert f"read {EXAMPLE}" in ok.stdout
 
     bad = tmp_path / "bad.toml"
     bad.write_text('[budget]\ndefault_period = "fortnight"\n')

@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from bot.errors import NotServedHere, UserFacingError
-from bot.ideogram import DescribeResponse, GenerationResponse, IdeogramClient, IdeogramRequest, check_options
+from bot.ideogram import (
+    DescribeResponse,
+    GenerationResponse,
+    IdeogramClient,
+    IdeogramRequest,
+    check_options,
+)
 from bot.images import check_announced
 from bot.jobs import steps
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result

@@ -90,6 +90,10 @@ async def connect(bot: commands.Bot, token: str, settings: DiscordSettings, reac
     limit covers reaching Discord, not the command sync that follows.
     """
     timeout = settings.connect_timeout_s
+    stale = heartbeat_path()
+    if stale is not None:  # a heartbeat from before a restart must not make a bot that is still connecting healthy
+        with contextlib.suppress(OSError):
+            stale.unlink(missing_ok=True)
     login = asyncio.create_task(bot.login(token), name="discord-login")
     try:
         await _within(login, reached, timeout)

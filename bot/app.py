@@ -20,11 +20,11 @@ from discord.ext import commands
 
 from bot import startup
 from bot.config import ConfigError, Secrets, Settings
-from bot.errors import user_message
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
 from bot.ledger import Ledger, utc_now
 from bot.pricing import PriceTable
+from cogs.feedback import refuse_unserved, report_error
 
 log = logging.getLogger(__name__)
 
@@ -33,27 +33,13 @@ SHUTDOWN_GRACE_S: Final = 60.0
 COMMAND_TREE_HASH: Final = "command_tree_hash"  # ledger state key prefix: the last tree synced to each scope
 
 
-async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    """The one way any interaction failure reaches the member: privately, short, with an incident id if ours."""
-    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
-        error = error.__cause__ or error
-    if isinstance(error, app_commands.CheckFailure) and not isinstance(error, app_commands.MissingPermissions):
-        text = str(error) or "You can't use this command here."
-    elif isinstance(error, app_commands.MissingPermissions):
-        text = "Only moderators can use this command."
-    else:
-        command = interaction.command.qualified_name if interaction.command else "interaction"
-        text = user_message(error, context=f"/{command} by {interaction.user.id}")
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not tell user %s about an error", interaction.user.id, exc_info=True)
-
-
 class BotTree(app_commands.CommandTree["IdeogramBot"]):
+    """Every application command (slash commands and context menus) passes `interaction_check` first and ends
+    in `on_error` when it fails: the one error path (`cogs.feedback`)."""
+
+    async def interaction_check(self, interaction: discord.Interaction[IdeogramBot]) -> bool:
+        return await refuse_unserved(interaction)
+
     async def on_error(
         self, interaction: discord.Interaction[IdeogramBot], error: app_commands.AppCommandError
     ) -> None:
@@ -95,6 +81,7 @@ class IdeogramBot(commands.Bot):
             prices=prices,
             max_jobs_per_member=settings.budget.max_jobs_per_member,
             max_upload_bytes=settings.ideogram.max_upload_bytes,
+            allowed_guild_ids=settings.discord.allowed_guild_ids,
         )
 
     async def setup_hook(self) -> None:

@@ -18,8 +18,16 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.ideogram.values import (
+    LEGACY_EDIT_MODELS,
+    LEGACY_MODELS,
+    RENDERING_SPEEDS,
+    LegacyEditModel,
+    LegacyModel,
+    RenderingSpeed,
+)
 from bot.money import to_micros
-from bot.pricing import LEGACY_EDIT_MODELS, LEGACY_MODELS, RENDERING_SPEEDS, PriceTable
+from bot.pricing import PriceTable
 
 Period = Literal["day", "week", "month", "total"]
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
@@ -50,8 +58,13 @@ class DiscordSettings(_Section):
     gateway_url: str = "wss://gateway.discord.gg/"
     sync_guild_ids: list[int] = Field(default_factory=list)
     sync_on_start: Literal["changed", "always"] = "changed"
+    allowed_guild_ids: list[int] = Field(default_factory=list)
     proxy: str | None = None
     connect_timeout_s: float = Field(default=30.0, gt=0, le=300)
+
+    def allows_guild(self, guild_id: int | None) -> bool:
+        """Whether the bot serves `guild_id` (None: a DM): every server when `allowed_guild_ids` is empty."""
+        return not self.allowed_guild_ids or guild_id in self.allowed_guild_ids
 
     @field_validator("proxy")
     @classmethod
@@ -131,12 +144,10 @@ def _prices(allowed: tuple[str, ...]) -> Any:
 class PricingSettings(_Section):
     """Overrides of the built-in price table, US$ per output image."""
 
-    generate: dict[Literal["FLASH", "TURBO", "DEFAULT", "QUALITY"], Dollars] = _prices(RENDERING_SPEEDS)
-    edit: dict[Literal["FLASH", "TURBO", "DEFAULT", "QUALITY"], Dollars] = _prices(RENDERING_SPEEDS)
-    legacy_generate: dict[Literal["V_2A", "V_2A_TURBO", "V_2", "V_2_TURBO", "V_1", "V_1_TURBO"], Dollars] = _prices(
-        LEGACY_MODELS
-    )
-    legacy_edit: dict[Literal["V_2", "V_2_TURBO"], Dollars] = _prices(LEGACY_EDIT_MODELS)
+    generate: dict[RenderingSpeed, Dollars] = _prices(RENDERING_SPEEDS)
+    edit: dict[RenderingSpeed, Dollars] = _prices(RENDERING_SPEEDS)
+    legacy_generate: dict[LegacyModel, Dollars] = _prices(LEGACY_MODELS)
+    legacy_edit: dict[LegacyEditModel, Dollars] = _prices(LEGACY_EDIT_MODELS)
     upscale: Dollars | None = None
     describe: Dollars | None = None
 

@@ -40,6 +40,27 @@ FIX_DIRECT: Final = (
 FIX_PROXY: Final = "check that the proxy {proxy} ([discord] proxy) is running and can reach Discord"
 
 
+# What the bot needs in a channel: see it, post results and notices (also in threads), with embeds and files, and
+# reply to or fetch the message a member reacted to. The README's invite link carries this integer.
+INVITE_PERMISSIONS: Final = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+INVITE_URL: Final = (
+    "https://discord.com/oauth2/authorize?client_id={client_id}&scope=bot+applications.commands"
+    "&permissions={permissions}"
+)
+NOT_IN_ANY_SERVER: Final = "the bot is in no server yet; invite it with %s"
+
+
+def invite_url(client_id: int) -> str:
+    return INVITE_URL.format(client_id=client_id, permissions=INVITE_PERMISSIONS.value)
+
+
 class Unreachable(Exception):
     """Discord (or the database) could not be reached at start-up: one line naming what, and the likely fix."""
 
@@ -208,6 +229,8 @@ async def _serve(bot: discord.Client) -> None:
     path = heartbeat_path()
     _beat(bot, path)
     log.info("%s", logged_in_line(bot))
+    if not bot.guilds and bot.user is not None:
+        log.info(NOT_IN_ANY_SERVER, invite_url(bot.application_id or bot.user.id))
     while path is not None:
         await asyncio.sleep(HEARTBEAT_INTERVAL_S)
         _beat(bot, path)

@@ -89,58 +89,75 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+# discord.py logs each failed gateway attempt with a traceback: `Client.connect` and, sharded, `launch_shard`.
+_RETRYING_LOGGERS: Final = ("discord.client", "discord.shard")
+
+
 class _GatewayErrors(logging.Filter):
     """While the first gateway connection is attempted, discord.py's retry tracebacks are kept, not logged: the
     one line start-up ends with, if it fails, names the last of them."""
 
-    def __init__(self) -> None:
+    def __init__(self, settled: asyncio.Event) -> None:
         super().__init__()
         self.last: BaseException | None = None
+        self.refused = False
+        self._settled = settled
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
             self.last = record.exc_info[1]
+            # Nothing listens there: a sharded client would retry for ever, so start-up says so at once.
+            if isinstance(self.last, aiohttp.ClientConnectorError | ConnectionRefusedError):
+                self.refused = True
+                self._settled.set()
             return False
         return True
 
 
-async def connect(bot: commands.Bot, token: str, settings: DiscordSettings, reached: asyncio.Event) -> None:
+async def connect(bot: commands.AutoShardedBot, token: str, settings: DiscordSettings, reached: asyncio.Event) -> None:
     """Log in and open the gateway, each within `connect_timeout_s`; then run until the bot closes.
 
     `reached` is set by the bot's `setup_hook`, which discord.py runs once the REST API has answered: the time
     limit covers reaching Discord, not the command sync that follows.
     """
-    timeout = settings.connect_timeout_s
     stale = heartbeat_path()
     if stale is not None:  # a heartbeat from before a restart must not make a bot that is still connecting healthy
         with contextlib.suppress(OSError):
             stale.unlink(missing_ok=True)
+    await _log_in(bot, token, settings, reached)
+    gateway = await _open_gateway(bot, settings)
+    serving = asyncio.create_task(_serve(bot), name="heartbeat")
+    try:
+        await gateway
+    finally:
+        serving.cancel()
+
+
+async def _log_in(bot: commands.AutoShardedBot, token: str, settings: DiscordSettings, reached: asyncio.Event) -> None:
+    timeout = settings.connect_timeout_s
+    where, fix = _host(settings.api_base_url), _fix(settings, "api_base_url")
     login = asyncio.create_task(bot.login(token), name="discord-login")
     try:
         await _within(login, reached, timeout)
     except TimeoutError:
-        raise Unreachable(
-            NO_ANSWER.format(
-                what="API", where=_host(settings.api_base_url), seconds=timeout, fix=_fix(settings, "api_base_url")
-            )
-        ) from None
+        raise Unreachable(NO_ANSWER.format(what="API", where=where, seconds=timeout, fix=fix)) from None
     except (aiohttp.ClientError, OSError) as exc:
-        where = _host(settings.api_base_url)
-        raise Unreachable(
-            CONNECTION_FAILED.format(what="API", where=where, reason=_reason(exc), fix=_fix(settings, "api_base_url"))
-        ) from None
+        raise Unreachable(CONNECTION_FAILED.format(what="API", where=where, reason=_reason(exc), fix=fix)) from None
     except discord.HTTPException as exc:  # something answered, but not as Discord would
-        where = _host(settings.api_base_url)
         reason = f"it answered HTTP {exc.status}"
-        raise Unreachable(
-            CONNECTION_FAILED.format(what="API", where=where, reason=reason, fix=_fix(settings, "api_base_url"))
-        ) from None
+        raise Unreachable(CONNECTION_FAILED.format(what="API", where=where, reason=reason, fix=fix)) from None
     await login  # the command sync, after Discord answered: no time limit
 
+
+async def _open_gateway(bot: commands.AutoShardedBot, settings: DiscordSettings) -> asyncio.Task[None]:
+    """The gateway task, once READY arrived (within `connect_timeout_s`)."""
+    timeout = settings.connect_timeout_s
+    where, fix = _host(settings.gateway_url), _fix(settings, "gateway_url")
     connected = asyncio.Event()
     bot.add_listener(_set_on(connected), "on_connect")
-    errors = _GatewayErrors()
-    logging.getLogger("discord.client").addFilter(errors)
+    errors = _GatewayErrors(settled=connected)
+    for name in _RETRYING_LOGGERS:
+        logging.getLogger(name).addFilter(errors)
     gateway = asyncio.create_task(bot.connect(reconnect=True), name="discord-gateway")
     try:
         try:
@@ -148,28 +165,23 @@ async def connect(bot: commands.Bot, token: str, settings: DiscordSettings, reac
         except TimeoutError:
             cause = f" (last error: {_reason(errors.last)})" if errors.last else ""
             raise Unreachable(
-                NO_ANSWER.format(
-                    what="gateway",
-                    where=_host(settings.gateway_url),
-                    seconds=timeout,
-                    fix=f"{_fix(settings, 'gateway_url')}{cause}",
-                )
+                NO_ANSWER.format(what="gateway", where=where, seconds=timeout, fix=f"{fix}{cause}")
             ) from None
         except (discord.LoginFailure, discord.PrivilegedIntentsRequired):
             raise
         except Exception as exc:  # discord.py gave up on the first connection (it cannot retry one that never opened)
-            where = _host(settings.gateway_url)
             reason = _reason(errors.last or exc)
-            raise Unreachable(
-                CONNECTION_FAILED.format(what="gateway", where=where, reason=reason, fix=_fix(settings, "gateway_url"))
-            ) from None
+            raise Unreachable(CONNECTION_FAILED.format(what="gateway", where=where, reason=reason, fix=fix)) from None
+        if errors.refused and errors.last is not None and not gateway.done():
+            gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await gateway
+            reason = _reason(errors.last)
+            raise Unreachable(CONNECTION_FAILED.format(what="gateway", where=where, reason=reason, fix=fix))
     finally:
-        logging.getLogger("discord.client").removeFilter(errors)
-    serving = asyncio.create_task(_serve(bot), name="heartbeat")
-    try:
-        await gateway
-    finally:
-        serving.cancel()
+        for name in _RETRYING_LOGGERS:
+            logging.getLogger(name).removeFilter(errors)
+    return gateway
 
 
 async def _within(task: asyncio.Task[Any], reached: asyncio.Event, limit_s: float) -> None:

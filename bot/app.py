@@ -27,6 +27,7 @@ from bot.ledger import Ledger, utc_now
 from bot.pricing import PriceTable
 from bot.shards import IdentifyPacer, shard_options
 from cogs.feedback import refuse_unserved, report_error
+from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ EXTENSIONS: Final = (
     "cogs.audit",
 )
 SHUTDOWN_GRACE_S: Final = 60.0
+COMMAND_TREE_HASH: Final = "command_tree_hash"  # ledger state key prefix: the last tree synced to each scope
 
 
 class BotTree(app_commands.CommandTree["IdeogramBot"]):
@@ -100,6 +102,7 @@ class IdeogramBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         self.discord_answered.set()
         await self.plan_shards()
+        await self.tree.set_translator(CatalogTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -109,18 +112,30 @@ class IdeogramBot(commands.AutoShardedBot):
         targets: list[discord.Object | None] = [
             discord.Object(id=guild_id) for guild_id in self.settings.discord.sync_guild_ids
         ] or [None]
+        if targets != [None]:
+            await self.clear_global_commands()
         for guild in targets:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
-            payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+            payload = await self._tree_payload(guild)
             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-            key = f"command_tree_hash:{guild.id if guild else 'global'}"
+            key = f"{COMMAND_TREE_HASH}:{guild.id if guild else 'global'}"
             if self.settings.discord.sync_on_start == "changed" and await self.ledger.get_state(key) == digest:
                 log.info("command tree unchanged for %s; not syncing", guild.id if guild else "global")
                 continue
             synced = await self.tree.sync(guild=guild)
             await self.ledger.set_state(key, digest)
             log.info("synced %d commands to %s", len(synced), guild.id if guild else "global")
+
+    async def clear_global_commands(self) -> None:
+        """With `sync_guild_ids` set, global commands synced by an earlier start would show twice in those servers
+        (once global, once the guild's copy): remove them. One GET per start when there are none."""
+        registered = await self.tree.fetch_commands()
+        if not registered or self.application_id is None:
+            return
+        await self.http.bulk_upsert_global_commands(self.application_id, payload=[])
+        await self.ledger.set_state(f"{COMMAND_TREE_HASH}:global", "")
+        log.info("removed %d global commands: [discord] sync_guild_ids is set, they would show twice", len(registered))
 
     async def plan_shards(self) -> None:
         """Ask Discord for the recommended shard count (unless configured) and how many shards may IDENTIFY at
@@ -138,6 +153,14 @@ class IdeogramBot(commands.AutoShardedBot):
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         await self.identify_pacer.wait(shard_id or 0)
+
+    async def _tree_payload(self, guild: discord.Object | None) -> list[dict[str, Any]]:
+        """What `tree.sync` would send, translations included (so a changed translation is a changed tree)."""
+        commands = self.tree.get_commands(guild=guild)
+        translator = self.tree.translator
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     async def is_moderator(self, member: discord.Member | discord.User) -> bool:
         """Manage Server, a role in `[budget] moderator_role_ids`, or a role added with `/policy moderator_roles`."""

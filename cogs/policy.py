@@ -109,7 +109,10 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         return await self.bot.ledger.policy.get(interaction.guild_id)
 
     @app_commands.command(name="channels")
-    @app_commands.describe(action="add or remove a channel, or clear the list (works everywhere again)")
+    @app_commands.describe(
+        action="add or remove a channel, or clear the list (works everywhere again)",
+        channel="The channel to add or remove",
+    )
     async def channels(
         self,
         interaction: Interaction,

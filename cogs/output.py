@@ -67,7 +67,7 @@ def render_result(result: Result) -> discord.Embed:
     embed.add_field(name="Cost", value=format_amount(result.cost))
     embed.add_field(name="Remaining", value=f"{format_amount(balance.remaining)} {_PERIOD_WORDS[balance.period]}")
     if result.notes:
-        embed.add_field(name="Note", value=_clip("\n".join(result.notes), 1000), inline=False)
+        embed.add_field(name="Note", value=_clip("\n".join(map(str, result.notes)), 1000), inline=False)
     if result.files:
         embed.set_footer(text=REMIX_HINT)
     return embed

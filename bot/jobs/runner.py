@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from bot.errors import NotServedHere, UserFacingError
+from bot.i18n import Message, _, _n
 from bot.ideogram import (
     DescribeResponse,
     GenerationResponse,
@@ -44,12 +45,17 @@ log = logging.getLogger(__name__)
 
 JobEnd = Literal["refused", "failed", "delivered"]
 
-RESTARTING: Final = "The bot is restarting. Try again in a minute."
-RESTARTED: Final = "The bot restarted before your job finished."
-ONE_JOB_RUNNING: Final = "You already have 1 job running (the limit is {limit}). Wait for it to finish, then try again."
-JOBS_RUNNING: Final = (
-    "You already have {running} jobs running (the limit is {limit}). Wait for one to finish, then try again."
-)
+RESTARTING: Final = _("The bot is restarting. Try again in a minute.")
+RESTARTED: Final = _("The bot restarted before your job finished.")
+
+
+def jobs_running(running: int, limit: int) -> Message:
+    return _n(
+        "You already have {count} job running (the limit is {limit}). Wait for it to finish, then try again.",
+        "You already have {count} jobs running (the limit is {limit}). Wait for one to finish, then try again.",
+        count=running,
+        limit=limit,
+    )
 
 
 class Stopped(UserFacingError):
@@ -152,8 +158,7 @@ class JobRunner:
             raise UserFacingError(RESTARTING)
         running = self._active[member]
         if running >= self._max_jobs:
-            template = ONE_JOB_RUNNING if running == 1 else JOBS_RUNNING
-            raise UserFacingError(template.format(running=running, limit=self._max_jobs))
+            raise UserFacingError(jobs_running(running, self._max_jobs))
 
     async def _precheck(self, spec: JobSpec) -> None:
         """Cheap checks on what Discord announced: no download, no money, no API call."""

@@ -274,7 +274,7 @@ async def test_an_oversized_result_is_reencoded_to_fit_the_upload_limit(running:
         assert posted.size <= limit
         assert posted.filename.endswith(extensions[str(image_format(posted.data))])
     assert not result.attachments[0].filename.endswith(".png")  # noise cannot stay a PNG under the limit
-    assert "2 image(s) were re-encoded to fit Discord's upload limit" in fields(result)["Note"]
+    assert "2 images were re-encoded to fit Discord's upload limit" in fields(result)["Note"]
     assert (await balance(running)).spent == 2 * 60_000
 
 

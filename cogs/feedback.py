@@ -19,7 +19,9 @@ from discord import app_commands
 
 from bot.errors import NotServedHere, Wording, word_failure
 from bot.i18n import Message, Text, _, render
+from bot.ideogram import InvalidRequest
 from bot.money import Amount
+from cogs.common import in_command_words
 
 if TYPE_CHECKING:  # bot.app imports this module for the command tree's error path
     from bot.app import IdeogramBot
@@ -55,6 +57,8 @@ async def refuse_unserved(interaction: discord.Interaction[IdeogramBot]) -> bool
 def _wording(error: BaseException, *, charged: int, context: str) -> Wording:
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         error = error.__cause__ or error
+    if isinstance(error, InvalidRequest):  # the API layer names operations; members know the commands
+        error = in_command_words(error)
     if isinstance(error, app_commands.CheckFailure):  # who may use what: nothing was ever at stake
         text = NOT_A_MODERATOR if isinstance(error, app_commands.MissingPermissions) else _check_text(error)
         return Wording(text, text)

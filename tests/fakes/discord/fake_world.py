@@ -65,12 +65,19 @@ class WorldBuilding(FakeCore):
         locale: str = "en-US",
         everyone_permissions: Any = DEFAULT_EVERYONE_PERMISSIONS,
         bot_permissions: Any = None,
+        shard: int | None = None,
     ) -> FakeGuild:
         """A server with an @everyone role, the bot and its owner as members. Announced if a bot is connected.
 
+        `shard`: give it an id that puts it on that shard of `shard_count` (`(guild_id >> 22) % shard_count`).
         ``locale`` is the server's preferred locale (interactions' ``guild_locale``), one of Discord's locales."""
         _check_locale(locale)
         guild_id = new_snowflake()
+        if shard is not None:
+            if not 0 <= shard < self.shard_count:
+                raise ValueError(f"shard {shard} is not one of the fake's {self.shard_count} shards")
+            while (guild_id >> 22) % self.shard_count != shard:  # the shard moves on with each millisecond
+                guild_id = new_snowflake()
         owner_user = self._user(owner or f"{name.lower().replace(' ', '-')}-owner")
         guild = FakeGuild(id=guild_id, name=name, owner_id=owner_user.id, locale=locale)
         guild.roles.append(
@@ -83,7 +90,7 @@ class WorldBuilding(FakeCore):
         guild.members[self.bot_user.id] = FakeMember(user=self.bot_user, guild_id=guild_id)
         guild.members[owner_user.id] = FakeMember(user=owner_user, guild_id=guild_id)
         self.guilds[guild_id] = guild
-        self._dispatch("GUILD_CREATE", payloads.guild_create(guild))
+        self._dispatch("GUILD_CREATE", payloads.guild_create(guild), guild_id=guild.id)
         return guild
 
     def add_channel(
@@ -94,7 +101,7 @@ class WorldBuilding(FakeCore):
         )
         guild.channels.append(channel)
         self.channels[channel.id] = channel
-        self._dispatch("CHANNEL_CREATE", payloads.channel(channel))
+        self._dispatch("CHANNEL_CREATE", payloads.channel(channel), guild_id=guild.id)
         return channel
 
     def add_role(self, guild: FakeGuild, name: str, permissions: Any = 0, *, color: int = 0) -> FakeRole:

@@ -243,7 +243,8 @@ async def test_withheld_images_are_not_posted_but_are_charged(
 
     assert len(result.attachments) == num_images - len(withheld)
     shown = fields(result)
-    assert shown["Withheld"].startswith(f"{len(withheld)} image(s) failed Ideogram's safety check")
+    images = "image" if len(withheld) == 1 else "images"
+    assert shown["Withheld"].startswith(f"{len(withheld)} {images} failed Ideogram's safety check")
     cost = num_images * 30_000  # the provider bills withheld images too
     assert shown["Cost"] == format_amount(cost)
     money = await balance(running)

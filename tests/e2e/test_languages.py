@@ -110,6 +110,7 @@ async def test_a_chinese_server_hears_chinese_in_public_while_an_english_member_
     assert balance.embeds[0]["title"] == "Your image budget"
 
     result = await world.result(await world.slash("imagine", prompt="a lighthouse", rendering_speed="TURBO"))
+    assert {field["name"] for field in result.embeds[0]["fields"]} >= {"花费", "剩余", "模型"}  # public: the server's
     broke = world.discord.add_member(world.guild, "broke")  # English too, but a reaction's reply is public
     await world.bot.ledger.set_allowance(
         guild_id=world.guild.id, user_id=broke.id, amount=10_000, actor_id=world.moderator.id
@@ -120,3 +121,23 @@ async def test_a_chinese_server_hears_chinese_in_public_while_an_english_member_
     )
     assert refusal.content.startswith(f"{broke.mention} 这次需要 $0.03，但你本月只剩 $0.01（<t:")
     assert refusal.content.endswith("未扣费。")
+
+
+RESULT_WORDS = {
+    "en-US": ("Cost", "$0.03", "Remaining", "$0.97 this month", "React 🔁 to remix"),
+    "zh-CN": ("花费", "$0.03", "剩余", "本月 $0.97", "用 🔁 回应可重混"),
+    "zh-TW": ("花費", "US$0.03", "剩餘", "本月 US$0.97", "用 🔁 回應可重混"),
+}
+
+
+@pytest.mark.parametrize("locale", RESULT_WORDS)
+async def test_a_result_is_in_the_servers_language(world: World, locale: str) -> None:
+    world.guild.locale = locale
+    await world.start_bot()
+    result = await world.result(await world.slash("imagine", prompt="a lighthouse", rendering_speed="TURBO"))
+    cost, price, remaining, left, hint = RESULT_WORDS[locale]
+    embed = result.embeds[0]
+    values = {field["name"]: field["value"] for field in embed["fields"]}
+    assert values[cost] == price
+    assert values[remaining] == left
+    assert embed["footer"]["text"].startswith(hint)

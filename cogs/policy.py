@@ -55,7 +55,7 @@ def words_text(words: Iterable[str]) -> str:
 
 
 def cooldown_text(seconds: int) -> str:
-    return duration(seconds) if seconds else NO_COOLDOWN
+    return str(duration(seconds)) if seconds else NO_COOLDOWN
 
 
 def roles_text(ids: Iterable[int]) -> str:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Final
 
+from bot.i18n import Message, _
 from bot.ideogram import CheckedOptions, InvalidRequest, catalog, check_options
 from bot.jobs.model import JobSpec
-
-DEFAULTS_NOTE: Final = "Your /settings defaults were used: {settings}."
 
 
 def _checked(spec: JobSpec, options: Mapping[str, object]) -> CheckedOptions | None:
@@ -51,6 +49,8 @@ def describe_settings(settings: Mapping[str, object]) -> str:
     return ", ".join(f"{name} {value}" for name, value in settings.items())
 
 
-def defaults_note(spec: JobSpec) -> list[str]:
+def defaults_note(spec: JobSpec) -> list[Message]:
     """The note a result shows when defaults were used (none otherwise)."""
-    return [DEFAULTS_NOTE.format(settings=describe_settings(spec.defaults_used))] if spec.defaults_used else []
+    if not spec.defaults_used:
+        return []
+    return [_("Your /settings defaults were used: {settings}.", settings=describe_settings(spec.defaults_used))]

@@ -67,7 +67,7 @@ class Result:
     withheld: int
     cost: int
     balance: Balance
-    notes: Sequence[Text]
+    notes: Sequence[Text]  # catalogue messages, rendered where the result is shown
     descriptions: Sequence[str] = ()
 
 

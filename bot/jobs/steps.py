@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
-from bot.i18n import Text, _
+from bot.i18n import Text, _, _n
 from bot.ideogram import (
     DescribeResponse,
     DownloadedImage,
@@ -87,7 +87,13 @@ async def generated(
     reencoded = sum(1 for f in fitted if f.reencoded)
     notes = [*result.notes]
     if reencoded:
-        notes.append(_("{count} image(s) were re-encoded to fit Discord's upload limit.", count=reencoded))
+        notes.append(
+            _n(
+                "{count} image was re-encoded to fit Discord's upload limit.",
+                "{count} images were re-encoded to fit Discord's upload limit.",
+                count=reencoded,
+            )
+        )
     records = [
         ResultImage(
             index=item.index,

@@ -27,7 +27,7 @@ from bot.pricing import PriceTable
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions")
+EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions", "cogs.results", "cogs.context_menus")
 SHUTDOWN_GRACE_S: Final = 60.0
 
 

@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.app import IdeogramBot
 from bot.ideogram import values
 from bot.jobs import InputFile, JobSpec
-from cogs.output import AgainButton, InteractionOutput
+from cogs.output import InteractionOutput
 
 Interaction = discord.Interaction[IdeogramBot]
 NumImages = app_commands.Range[int, 1, 8]
@@ -251,4 +251,3 @@ class Generate(commands.Cog):
 
 async def setup(bot: IdeogramBot) -> None:
     await bot.add_cog(Generate(bot))
-    bot.add_dynamic_items(AgainButton)

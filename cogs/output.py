@@ -1,7 +1,7 @@
 """How a job shows up in Discord: the result embed, and the two places a job reports to.
 
-`InteractionOutput` serves slash commands and the 🎲 Again button (defer, then edit the original response);
-`ReplyOutput` serves reaction remixes (a reply in the channel that is edited into the result). Both implement
+`InteractionOutput` serves slash commands (defer, then edit the original response); `ReplyOutput` serves reaction
+remixes (a reply in the channel that is edited into the result). Both implement
 `bot.jobs.JobOutput`.
 """
 
@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 from typing import Any, Final
 
 import discord
 
-from bot.app import IdeogramBot, report_error
-from bot.errors import UserFacingError
-from bot.jobs import JobSpec, Posted, PostedAttachment, Result
+from bot.jobs import Posted, PostedAttachment, Result
 from bot.money import format_amount
+from cogs.layout import result_view
 
 EMBED_COLOUR: Final = discord.Colour.from_rgb(98, 70, 234)
 REFUSAL_LIFETIME_S: Final = 30.0
@@ -87,57 +85,8 @@ class _UploadBuffer(io.BytesIO):
         return memoryview(self._data)
 
 
-def _files(result: Result) -> list[discord.File]:
+def result_files(result: Result) -> list[discord.File]:
     return [discord.File(_UploadBuffer(f.data), filename=f.filename) for f in result.files]
-
-
-class AgainButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"again:(?P<job_id>[0-9]+)"):
-    """🎲 Again on an /imagine result: the same prompt and settings with a new seed, charged to whoever clicks.
-
-    The job id lives in the custom_id and the job in the database, so the button works after a restart.
-    """
-
-    def __init__(self, job_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Again", emoji="🎲", style=discord.ButtonStyle.secondary, custom_id=f"again:{job_id}"
-            )
-        )
-        self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> AgainButton:
-        return cls(int(match["job_id"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = interaction.client
-        assert isinstance(bot, IdeogramBot)
-        try:
-            job = await bot.ledger.job(self.job_id)
-            if job is None or job.guild_id != interaction.guild_id or interaction.channel_id is None:
-                raise UserFacingError("That result is no longer known to the bot, so it can't be made again.")
-            spec = JobSpec(
-                guild_id=job.guild_id,
-                channel_id=interaction.channel_id,
-                user_id=interaction.user.id,
-                command=job.command,
-                operation=job.operation,
-                options={name: value for name, value in job.parameters.items() if name != "seed"},
-            )
-            await bot.jobs.submit(spec, InteractionOutput(interaction))
-        except Exception as error:  # buttons bypass the command tree: the same error path, called by hand
-            await report_error(interaction, error)
-
-
-def result_view(result: Result) -> discord.ui.View:
-    """The buttons under a result: 🎲 Again for text-only generations (nothing to re-attach), else none."""
-    view = discord.ui.View(timeout=None)
-    if result.spec.operation == "generate" and not result.spec.files and result.files:
-        view.add_item(AgainButton(result.job_id))
-    view.stop()  # clicks reach the registered AgainButton template; no per-message view needs keeping
-    return view
 
 
 def _posted(message: discord.Message) -> Posted:
@@ -145,7 +94,7 @@ def _posted(message: discord.Message) -> Posted:
 
 
 class InteractionOutput:
-    """A slash command's (or button's) reply: a deferred 'thinking' message edited into the result, or removed
+    """A slash command's reply: a deferred 'thinking' message edited into the result, or removed
     on failure."""
 
     def __init__(self, interaction: discord.Interaction[Any]) -> None:
@@ -165,7 +114,7 @@ class InteractionOutput:
         message: discord.Message
         try:
             message = await self._interaction.edit_original_response(
-                content=None, embed=render_result(result), attachments=_files(result), view=result_view(result)
+                content=None, embed=render_result(result), attachments=result_files(result), view=result_view(result)
             )
         except discord.HTTPException as error:
             if not _token_gone(error):
@@ -174,7 +123,7 @@ class InteractionOutput:
             message = await self._channel().send(
                 f"{self._interaction.user.mention}, here is your /{result.spec.command}.",
                 embed=render_result(result),
-                files=_files(result),
+                files=result_files(result),
                 view=result_view(result),
             )
         return _posted(message)
@@ -243,7 +192,10 @@ class ReplyOutput:
     async def deliver(self, result: Result) -> Posted:
         assert self._reply is not None, "deliver() before started()"
         message = await self._reply.edit(
-            content=f"🔁 Remixed by {self._member.mention}", embed=render_result(result), attachments=_files(result)
+            content=f"🔁 Remixed by {self._member.mention}",
+            embed=render_result(result),
+            attachments=result_files(result),
+            view=result_view(result),
         )
         return _posted(message)
 

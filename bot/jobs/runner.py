@@ -35,6 +35,7 @@ from bot.images import (
     prepare_mask,
     square_for_reframe,
 )
+from bot.jobs.derive import recorded_parameters, remember_descriptions
 from bot.jobs.model import JobOutput, JobSpec, OutputFile, Posted, Result
 from bot.jobs.notice import ProgressNotice
 from bot.ledger import BudgetExceeded, Ledger, ResultImage
@@ -176,7 +177,7 @@ class JobRunner:
                 user_id=spec.user_id,
                 command=spec.command,
                 operation=spec.operation,
-                parameters=dict(spec.options),
+                parameters=recorded_parameters(spec),
                 prompt=str(spec.options.get("prompt") or ""),
             )
             estimate = self._prices.worst_case(request)
@@ -201,6 +202,8 @@ class JobRunner:
                 await self._ledger.capture(hold, billed)
                 cost = billed
             result, records = await self._render(job_id, spec, output, prepared, response, cost)
+            if result.descriptions:  # before they are shown: an Imagine button can be clicked at once
+                await remember_descriptions(self._ledger, job_id, result.descriptions)
             posted = await output.deliver(result)
             await self._ledger.finish_job(
                 job_id,

@@ -1,0 +1,82 @@
+"""How a job started by a click, a modal or a context menu shows up: a reply to the message it came from.
+
+The interaction is acknowledged without a message of its own (a component's "deferred update"; a context menu's
+private "thinking", removed once the reply stands), the reply shows progress and becomes the result with the same
+actions under it. A failure removes the reply and tells the member privately.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Final
+
+import discord
+
+from bot.jobs import Posted, PostedAttachment, Result
+from cogs.layout import result_view
+from cogs.output import progress_text, refuse, render_result, result_files
+
+# What the reply says while the job runs, and above the result: whole sentences for the translation pass.
+STARTED: Final = "{emoji} {mention} asked for {action}…"
+WORKING: Final = "{emoji} {mention} asked for {action}: {progress}"
+DONE: Final = "{emoji} {action} for {mention}"
+
+
+class ClickOutput:
+    """A `bot.jobs.JobOutput` replying to `source`; `action` names what was asked ("Upscale 2")."""
+
+    def __init__(self, interaction: discord.Interaction[Any], source: discord.Message, action: str, emoji: str):
+        self._interaction = interaction
+        self._source = source
+        self._action = action
+        self._emoji = emoji
+        self._reply: discord.Message | None = None
+        self._thinking = False
+
+    @property
+    def upload_limit(self) -> int:
+        guild = self._source.guild
+        return guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+
+    def _text(self, template: str, **values: str) -> str:
+        return template.format(emoji=self._emoji, mention=self._interaction.user.mention, action=self._action, **values)
+
+    async def started(self) -> None:
+        if self._interaction.message is not None:  # a button, a select, or a modal opened by one
+            await self._interaction.response.defer()
+        else:  # a context menu (or its modal): only a private "thinking" is allowed
+            await self._interaction.response.defer(ephemeral=True, thinking=True)
+            self._thinking = True
+        self._reply = await self._source.reply(self._text(STARTED), mention_author=False)
+
+    async def progress(self, *, position: int | None, estimate: int) -> None:
+        if self._reply is not None:
+            await self._reply.edit(content=self._text(WORKING, progress=progress_text(position, estimate)))
+
+    async def deliver(self, result: Result) -> Posted:
+        assert self._reply is not None, "deliver() before started()"
+        message = await self._reply.edit(
+            content=self._text(DONE),
+            embed=render_result(result),
+            attachments=result_files(result),
+            view=result_view(result),
+        )
+        await self._clear_thinking()
+        return Posted(message.id, [PostedAttachment(a.id, a.url) for a in message.attachments])
+
+    async def failed(self, message: str) -> None:
+        if self._reply is not None:
+            with contextlib.suppress(discord.NotFound):
+                await self._reply.delete()
+        try:
+            if self._thinking:
+                await self._interaction.edit_original_response(content=message)
+            else:
+                await self._interaction.followup.send(message, ephemeral=True)
+        except discord.HTTPException:  # the interaction expired (a long queue): say it in the channel, briefly
+            await refuse(self._source, self._interaction.user, message)
+
+    async def _clear_thinking(self) -> None:
+        if self._thinking:
+            with contextlib.suppress(discord.HTTPException):
+                await self._interaction.delete_original_response()

@@ -1,0 +1,271 @@
+"""Clicks under a result: persistent items (registered at start, found by `custom_id`) that turn a click into a
+derived job (`bot.jobs.derive`), charged to whoever clicked, posted as a reply to the result.
+
+Nothing is kept per message: the `custom_id` names the action, job and image (`cogs/layout.py` draws them), the
+job lives in the database, and the images are taken from the message as it is now.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, cast
+
+import discord
+from discord.ext import commands
+
+from bot.app import IdeogramBot, report_error
+from bot.errors import UserFacingError
+from bot.jobs import ImageSource, JobSpec, derive
+from bot.jobs.repeats import RepeatGuard
+from bot.ledger import Job, JobResult
+from cogs.click_output import ClickOutput
+from cogs.layout import IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS
+from cogs.result_info import info_embed
+from cogs.sources import fetch_image, fetch_message, fetched, message_images, requester
+
+ALREADY_STARTED: Final = "You clicked that a moment ago: one job is already on its way."
+NOT_YOURS: Final = "Only the member who made this result, or a moderator, can delete it."
+NOT_A_NUMBER: Final = "The image weight must be a whole number from 1 to 100, such as 50."
+RENDERING_SPEEDS: Final = ("FLASH", "TURBO", "DEFAULT", "QUALITY")
+Run = Callable[[discord.Interaction[Any], str, int | None, str | None], Awaitable[None]]
+
+
+class RemixModal(discord.ui.Modal):
+    """Remix: the prompt (prefilled), the image weight, and optionally a rendering speed. `run` starts the job."""
+
+    def __init__(self, title: str, prompt: str, image_weight: int, run: Run) -> None:
+        super().__init__(title=title[:45], custom_id="remix-modal", timeout=900)
+        self._run = run
+        self.prompt: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="prompt", style=discord.TextStyle.paragraph, default=prompt[:4000] or None, max_length=4000
+        )
+        self.image_weight: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="image_weight", default=str(image_weight), required=False, max_length=3
+        )
+        self.rendering_speed: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="rendering_speed",
+            required=False,
+            min_values=0,
+            options=[discord.SelectOption(label=speed.title(), value=speed) for speed in RENDERING_SPEEDS],
+        )
+        self.add_item(discord.ui.Label(text="Prompt", component=self.prompt))
+        self.add_item(
+            discord.ui.Label(
+                text="Image weight (1-100)",
+                description="Higher keeps more of the image; lower lets the prompt take over.",
+                component=self.image_weight,
+            )
+        )
+        self.add_item(discord.ui.Label(text="Rendering speed (optional)", component=self.rendering_speed))
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            weight_text = self.image_weight.value.strip()
+            if weight_text and not (weight_text.isdigit() and 1 <= int(weight_text) <= 100):
+                raise UserFacingError(NOT_A_NUMBER)
+            speed = self.rendering_speed.values[0] if self.rendering_speed.values else None
+            await self._run(interaction, self.prompt.value, int(weight_text) if weight_text else None, speed)
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+def _bot(interaction: discord.Interaction[Any]) -> IdeogramBot:
+    return cast(IdeogramBot, interaction.client)
+
+
+def _message(interaction: discord.Interaction[Any]) -> discord.Message:
+    if interaction.message is None:
+        raise UserFacingError(derive.UNKNOWN_JOB)
+    return interaction.message
+
+
+async def _job(interaction: discord.Interaction[Any], job_id: int) -> Job:
+    job = await _bot(interaction).ledger.job(job_id)
+    if job is None or job.guild_id != interaction.guild_id:
+        raise UserFacingError(derive.UNKNOWN_JOB)
+    return job
+
+
+async def _result(interaction: discord.Interaction[Any], job_id: int) -> JobResult:
+    """The job shown by the clicked message (the custom_id must name that job)."""
+    result = await _bot(interaction).ledger.find_result(_message(interaction).id)
+    if result is None or result.job_id != job_id or result.guild_id != interaction.guild_id:
+        raise UserFacingError(derive.UNKNOWN_JOB)
+    return result
+
+
+async def _image(
+    interaction: discord.Interaction[Any], source: ImageSource, option: str = "image"
+) -> derive.FetchedImage:
+    """An input image: from the clicked message itself (its URLs came fresh with the click), else fetched again."""
+    message = interaction.message
+    if message is not None and message.id == source.message_id:
+        images = message_images(_bot(interaction), message)
+        found = next((i for i in images if i.attachment_id == source.attachment_id), None)
+        if source.attachment_id is None and 0 < source.number <= len(images):
+            found = images[source.number - 1]
+        if found is not None:
+            return fetched(message, found, option)
+    return await fetch_image(_bot(interaction), source, option)
+
+
+async def _submit(
+    interaction: discord.Interaction[Any], spec: JobSpec, source: discord.Message, action: str, emoji: str
+) -> None:
+    await _bot(interaction).jobs.submit(spec, ClickOutput(interaction, source, action, emoji))
+
+
+def _repeated(interaction: discord.Interaction[Any], key: str) -> bool:
+    cog = _bot(interaction).get_cog(Results.__cog_name__)
+    return isinstance(cog, Results) and cog.repeats.is_repeat((interaction.user.id, key))
+
+
+async def run_image_action(
+    interaction: discord.Interaction[Any], action: str, job_id: int, number: int, variant: str | None
+) -> None:
+    """Upscale N, Vary N subtle/strong, Remix N (opens the modal) and Imagine N: the click's whole handling."""
+    try:
+        if action != "remix" and _repeated(interaction, f"{action}:{job_id}:{number}:{variant}"):
+            await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
+            return
+        who = requester(interaction)
+        if action == "imagine":
+            job = await _job(interaction, job_id)
+            descriptions = await derive.descriptions_of(_bot(interaction).ledger, job_id)
+            spec = derive.imagine(job, descriptions, number, who)
+            await _submit(interaction, spec, _message(interaction), IMAGINE_LABEL.format(number=number), "💡")
+            return
+        result = await _result(interaction, job_id)
+        source = derive.result_image(result, number)
+        if action == "remix":
+            weight = _bot(interaction).settings.budget.remix_image_weight
+            await interaction.response.send_modal(_remix_modal(result, source, number, weight))
+            return
+        image = await _image(interaction, source)
+        if action == "upscale":
+            spec = derive.upscale(result, image, who)
+            label, emoji = UPSCALE_LABEL.format(number=number), "🔍"
+        else:
+            strength: derive.Strength = "strong" if variant == "strong" else "subtle"
+            spec = derive.vary(result, image, who, strength)
+            label, emoji = VARY_LABELS[strength].format(number=number), "🌀"
+        await _submit(interaction, spec, _message(interaction), label, emoji)
+    except Exception as error:  # components bypass the command tree: the same error path, called by hand
+        await report_error(interaction, error)
+
+
+def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: int) -> RemixModal:
+    prompt = result.prompt or next(
+        (i.prompt or "" for i in result.images if i.attachment_id == source.attachment_id), ""
+    )
+
+    async def run(interaction: discord.Interaction[Any], text: str, weight: int | None, speed: str | None) -> None:
+        image = await _image(interaction, source)
+        spec = derive.remix(
+            result, image, requester(interaction), prompt=text, image_weight=weight, rendering_speed=speed
+        )
+        message = interaction.message or await fetch_message(_bot(interaction), source.channel_id, source.message_id)
+        await _submit(interaction, spec, message, REMIX_LABEL.format(number=number), "🎨")
+
+    return RemixModal(REMIX_LABEL.format(number=number), prompt, weight, run)
+
+
+async def run_result_action(interaction: discord.Interaction[Any], action: str, job_id: int) -> None:
+    """Again, Info and Delete: the whole result."""
+    try:
+        job = await _job(interaction, job_id)
+        if action == "info":
+            shown = await _bot(interaction).ledger.find_result(_message(interaction).id)
+            embed = info_embed(job, shown if shown is not None and shown.job_id == job_id else None)
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+        elif action == "delete":
+            if interaction.user.id != job.user_id and not _bot(interaction).is_moderator(interaction.user):
+                raise UserFacingError(NOT_YOURS)
+            await interaction.response.defer()
+            await _message(interaction).delete()
+        elif _repeated(interaction, f"again:{job_id}"):
+            await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
+        else:
+            sources = derive.inputs_to_fetch(job)
+            images = {name: await _image(interaction, source, name) for name, source in sources.items()}
+            spec = derive.again(job, requester(interaction), images)
+            await _submit(interaction, spec, _message(interaction), "Again", "🎲")
+    except Exception as error:
+        await report_error(interaction, error)
+
+
+class ImageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"(?P<action>upscale|vary|remix|imagine):(?P<job_id>[0-9]+):(?P<number>[0-9]+)(?::(?P<variant>subtle|strong))?",
+):
+    """Upscale N, Vary N subtle/strong, Remix N; Imagine N under a /describe result."""
+
+    def __init__(self, item: discord.ui.Button[Any], match: re.Match[str]) -> None:
+        super().__init__(item)
+        self.match = match
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ImageButton:
+        return cls(cast(discord.ui.Button[Any], item), match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        m = self.match
+        await run_image_action(interaction, m["action"], int(m["job_id"]), int(m["number"]), m["variant"])
+
+
+class ImageSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"(?P<action>upscale|vary|remix):(?P<job_id>[0-9]+)(?::(?P<variant>subtle|strong))?",
+):
+    """The per-action select of a result with more than 4 images; its values are image numbers."""
+
+    def __init__(self, item: discord.ui.Select[Any], match: re.Match[str]) -> None:
+        super().__init__(item)
+        self.match = match
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ImageSelect:
+        return cls(cast(discord.ui.Select[Any], item), match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        m = self.match
+        values = self.item.values
+        number = int(values[0]) if values and values[0].isdigit() else 0
+        await run_image_action(interaction, m["action"], int(m["job_id"]), number, m["variant"])
+
+
+class ResultButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?P<action>again|info|delete):(?P<job_id>[0-9]+)"
+):
+    """Again (same settings, new seed), Info (private) and Delete (author or moderator)."""
+
+    def __init__(self, item: discord.ui.Button[Any], match: re.Match[str]) -> None:
+        super().__init__(item)
+        self.match = match
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ResultButton:
+        return cls(cast(discord.ui.Button[Any], item), match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_result_action(interaction, self.match["action"], int(self.match["job_id"]))
+
+
+class Results(commands.Cog):
+    """Holds what clicks share: `repeats` (a second click within a few seconds starts nothing)."""
+
+    def __init__(self, bot: IdeogramBot) -> None:
+        self.bot = bot
+        self.repeats = RepeatGuard()
+
+
+async def setup(bot: IdeogramBot) -> None:
+    await bot.add_cog(Results(bot))
+    bot.add_dynamic_items(ImageButton, ImageSelect, ResultButton)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, cast
+from typing import Any, Final, Self, cast
 
 import discord
 from discord.ext import commands
@@ -195,21 +195,25 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
         await report_error(interaction, error)
 
 
-class ImageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"(?P<action>upscale|vary|remix|imagine):(?P<job_id>[0-9]+):(?P<number>[0-9]+)(?::(?P<variant>subtle|strong))?",
-):
-    """Upscale N, Vary N subtle/strong, Remix N; Imagine N under a /describe result."""
+class _Clicked(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?!)"):
+    """What every persistent item here shares: it is rebuilt from the clicked component and its custom_id match."""
 
-    def __init__(self, item: discord.ui.Button[Any], match: re.Match[str]) -> None:
+    def __init__(self, item: discord.ui.Item[Any], match: re.Match[str]) -> None:
         super().__init__(item)
         self.match = match
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ImageButton:
-        return cls(cast(discord.ui.Button[Any], item), match)
+    ) -> Self:
+        return cls(item, match)
+
+
+class ImageButton(
+    _Clicked,
+    template=r"(?P<action>upscale|vary|remix|imagine):(?P<job_id>[0-9]+):(?P<number>[0-9]+)(?::(?P<variant>subtle|strong))?",
+):
+    """Upscale N, Vary N subtle/strong, Remix N; Imagine N under a /describe result."""
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         m = self.match
@@ -217,42 +221,19 @@ class ImageButton(
 
 
 class ImageSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"(?P<action>upscale|vary|remix):(?P<job_id>[0-9]+)(?::(?P<variant>subtle|strong))?",
+    _Clicked, template=r"(?P<action>upscale|vary|remix):(?P<job_id>[0-9]+)(?::(?P<variant>subtle|strong))?"
 ):
     """The per-action select of a result with more than 4 images; its values are image numbers."""
 
-    def __init__(self, item: discord.ui.Select[Any], match: re.Match[str]) -> None:
-        super().__init__(item)
-        self.match = match
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ImageSelect:
-        return cls(cast(discord.ui.Select[Any], item), match)
-
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        m = self.match
-        values = self.item.values
+        values = self.item.values if isinstance(self.item, discord.ui.Select) else []
         number = int(values[0]) if values and values[0].isdigit() else 0
+        m = self.match
         await run_image_action(interaction, m["action"], int(m["job_id"]), number, m["variant"])
 
 
-class ResultButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?P<action>again|info|delete):(?P<job_id>[0-9]+)"
-):
+class ResultButton(_Clicked, template=r"(?P<action>again|info|delete):(?P<job_id>[0-9]+)"):
     """Again (same settings, new seed), Info (private) and Delete (author or moderator)."""
-
-    def __init__(self, item: discord.ui.Button[Any], match: re.Match[str]) -> None:
-        super().__init__(item)
-        self.match = match
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ResultButton:
-        return cls(cast(discord.ui.Button[Any], item), match)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await run_result_action(interaction, self.match["action"], int(self.match["job_id"]))

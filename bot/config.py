@@ -18,8 +18,16 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.ideogram.values import (
+    LEGACY_EDIT_MODELS,
+    LEGACY_MODELS,
+    RENDERING_SPEEDS,
+    LegacyEditModel,
+    LegacyModel,
+    RenderingSpeed,
+)
 from bot.money import to_micros
-from bot.pricing import LEGACY_EDIT_MODELS, LEGACY_MODELS, RENDERING_SPEEDS, PriceTable
+from bot.pricing import PriceTable
 
 Period = Literal["day", "week", "month", "total"]
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
@@ -124,12 +132,10 @@ def _prices(allowed: tuple[str, ...]) -> Any:
 class PricingSettings(_Section):
     """Overrides of the built-in price table, US$ per output image."""
 
-    generate: dict[Literal["FLASH", "TURBO", "DEFAULT", "QUALITY"], Dollars] = _prices(RENDERING_SPEEDS)
-    edit: dict[Literal["FLASH", "TURBO", "DEFAULT", "QUALITY"], Dollars] = _prices(RENDERING_SPEEDS)
-    legacy_generate: dict[Literal["V_2A", "V_2A_TURBO", "V_2", "V_2_TURBO", "V_1", "V_1_TURBO"], Dollars] = _prices(
-        LEGACY_MODELS
-    )
-    legacy_edit: dict[Literal["V_2", "V_2_TURBO"], Dollars] = _prices(LEGACY_EDIT_MODELS)
+    generate: dict[RenderingSpeed, Dollars] = _prices(RENDERING_SPEEDS)
+    edit: dict[RenderingSpeed, Dollars] = _prices(RENDERING_SPEEDS)
+    legacy_generate: dict[LegacyModel, Dollars] = _prices(LEGACY_MODELS)
+    legacy_edit: dict[LegacyEditModel, Dollars] = _prices(LEGACY_EDIT_MODELS)
     upscale: Dollars | None = None
     describe: Dollars | None = None
 

@@ -45,10 +45,6 @@ def requester(interaction: discord.Interaction[Any]) -> Requester:
     return Requester(interaction.guild_id, interaction.channel_id, interaction.user.id)
 
 
-def input_file(option: str, attachment: discord.Attachment) -> InputFile:
-    return InputFile(option, attachment.filename, attachment.size, attachment.content_type, attachment.read)
-
-
 def message_images(bot: IdeogramBot, message: discord.Message) -> list[MessageImage]:
     """The message's images in order: image attachments first, then embed images from Discord's hosts."""
     found = [

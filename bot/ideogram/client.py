@@ -1,7 +1,8 @@
 """The async client: one aiohttp session, the images-in-flight limiter, retries, error mapping, downloads.
 
 Retry policy (the only place the bot retries API calls): 429, HTTP 5xx and connection errors, at most
-`max_retries` times, with exponential backoff and full jitter, honouring `Retry-After` up to `retry_after_cap_s`.
+`max_retries` times, with exponential backoff and full jitter, honouring `Retry-After`; a `Retry-After` longer than
+`retry_after_cap_s` is not retried at all (waiting less would be refused again, waiting longer holds the member).
 Never retried: 400/401/402/403/404/413/422 (retrying cannot help, and a 402/403 balance error would repeat), an
 error object in a 2xx reply unless it is a rate limit (the request ran; it may have been billed), and timeouts: a
 generation that timed out on our side may still finish and be billed upstream, so a silent retry could bill the
@@ -211,7 +212,7 @@ class IdeogramClient:
             try:
                 return await self._attempt(session, request)
             except IdeogramError as error:
-                if attempt >= self._max_retries or not _is_retryable(error):
+                if attempt >= self._max_retries or not _is_retryable(error) or self._waits_too_long(error):
                     # A refused prompt or a bad option is the member's business; the rest is the operator's.
                     level = logging.INFO if isinstance(error, SafetyRejected | BadRequest) else logging.WARNING
                     log.log(level, "Ideogram %s failed after %d attempt(s): %r", request.operation, attempt + 1, error)
@@ -230,10 +231,15 @@ class IdeogramClient:
                 )
                 await self._sleep(delay)
 
+    def _waits_too_long(self, error: IdeogramError) -> bool:
+        """The server asked for a longer wait than the cap: retrying sooner would only be refused again."""
+        return isinstance(error, RateLimited) and (error.retry_after or 0.0) > self._retry_after_cap_s
+
     def _delay(self, attempt: int, error: IdeogramError) -> float:
-        """Retry-After (capped) when the server gave one, else full-jitter exponential backoff."""
+        """Retry-After when the server gave one (never above the cap: longer waits are not retried), else
+        full-jitter exponential backoff."""
         if isinstance(error, RateLimited) and error.retry_after is not None:
-            return min(error.retry_after, self._retry_after_cap_s)
+            return error.retry_after
         ceiling = min(self._backoff_base_s * 2.0**attempt, self._retry_after_cap_s)
         return self._jitter() * ceiling
 

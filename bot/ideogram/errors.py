@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar, Final
 
 from bot.errors import UserFacingError
@@ -90,9 +90,31 @@ class IdeogramError(UserFacingError):
 
 
 class InvalidRequest(IdeogramError):
-    """Our own validation refused the request before anything was sent. The message says what to fix."""
+    """Our own validation refused the request before anything was sent. The message says what to fix.
+
+    A message may name operations through placeholders (`"{command} needs a `prompt`."` with
+    `operations={"command": "generate"}`): `str()` names them neutrally (`generate`), and the Discord layer words
+    them as its commands with `worded` (`/imagine`). The API layer never writes a command name itself.
+    """
 
     default_message = "Those options don't work together. Check them and try again."
+
+    def __init__(self, message: str | None = None, *, operations: Mapping[str, str] | None = None) -> None:
+        self.template = message or self.default_message
+        self.operations = dict(operations or {})
+        super().__init__(self._fill(lambda operation: f"`{operation}`"))
+
+    def _fill(self, name: Callable[[str], str]) -> str:
+        text = self.template
+        for placeholder, operation in self.operations.items():
+            text = text.replace("{" + placeholder + "}", name(operation))
+        return text
+
+    def worded(self, name: Callable[[str], str]) -> InvalidRequest:
+        """The same refusal with every operation it names called `name(operation)`."""
+        reworded = InvalidRequest(self.template, operations=self.operations)
+        reworded.message = reworded._fill(name)
+        return reworded
 
 
 class BadRequest(IdeogramError):

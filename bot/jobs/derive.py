@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.errors import UserFacingError
-from bot.ideogram.values import LEGACY_ONLY_STYLE_TYPES, V3_MODEL
+from bot.ideogram.catalog import OPERATION_MODELS, OPTIONS, applies, carried
+from bot.ideogram.values import V3_MODEL
 from bot.jobs.model import ImageSource, InputFile, JobSpec
 from bot.ledger import Job, JobResult, Ledger
 
@@ -28,18 +29,6 @@ Strength = Literal["subtle", "strong"]
 # lighting (a "strong" one reads as a sibling). Below ~30 the prompt dominates and the result stops looking
 # related; above ~90 Ideogram returns near copies.
 VARY_IMAGE_WEIGHTS: Final[Mapping[Strength, int]] = {"subtle": 80, "strong": 35}
-# Settings of a source job that a V3 remix (vary, remix N, reaction remix) takes too; the rest (model,
-# resolution, seed...) stay at their defaults.
-CARRIED_OPTIONS: Final = (
-    "negative_prompt",
-    "aspect_ratio",
-    "rendering_speed",
-    "style_type",
-    "magic_prompt",
-    "num_images",
-    "style_preset",
-    "color_palette",
-)
 # Keys in a job's stored parameters that are not API options: where its inputs came from, and its source job.
 INPUTS_KEY: Final = "inputs"
 SOURCE_JOB_KEY: Final = "source_job_id"
@@ -164,11 +153,11 @@ def remix(
 
     `source` is the job whose result shows the image (its remixable settings carry over), or None for a
     member's own image."""
-    carried = {} if source is None else _carried(source)
+    kept = {} if source is None else _carried(source)
     given: dict[str, object] = {"prompt": prompt, "model": V3_MODEL, "image_weight": image_weight}
     if rendering_speed is not None:
         given["rendering_speed"] = rendering_speed
-    options = _layered(defaults, carried, given, operation="remix")
+    options = _layered(defaults, kept, given, operation="remix")
     source_id = None if source is None else source.job_id
     return _spec("remix", "remix", options, who, {"image": image}, source_job_id=source_id)
 
@@ -209,32 +198,34 @@ def imagine(
     return _spec("imagine", "generate", options, who, {}, source_job_id=source.job_id)
 
 
-# Member defaults apply to the operations a member starts with their own settings in mind.
-_DEFAULTS_APPLY_TO: Final = frozenset({"generate", "remix"})
-
-
 def _layered(
     defaults: Mapping[str, object] | None,
-    carried: Mapping[str, object],
+    kept: Mapping[str, object],
     given: Mapping[str, object],
     *,
     operation: str,
 ) -> dict[str, object]:
-    """Member defaults < the source job's settings < this click's; the one place defaults enter a job."""
+    """Member defaults < the source job's settings < this click's; the one place defaults enter a job. A default
+    the operation (with the model this job will use) doesn't take is left out."""
+    models = OPERATION_MODELS.get(operation, ())  # type: ignore[call-overload]
+    model = given.get("model") or kept.get("model") or (models[0] if models else None)
     layered: dict[str, object] = {}
-    if defaults and operation in _DEFAULTS_APPLY_TO:
-        layered.update({name: value for name, value in defaults.items() if name in CARRIED_OPTIONS})
-    layered.update(carried)
+    if defaults:
+        layered.update(
+            {name: v for name, v in defaults.items() if name in OPTIONS and applies(name, operation, _model(model))}
+        )
+    layered.update(kept)
     layered.update({name: value for name, value in given.items() if value is not None})
     return layered
 
 
+def _model(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _carried(source: Job) -> dict[str, object]:
-    parameters = options_of(source)
-    carried = {name: parameters[name] for name in CARRIED_OPTIONS if parameters.get(name) is not None}
-    if carried.get("style_type") in LEGACY_ONLY_STYLE_TYPES:
-        del carried["style_type"]
-    return carried
+    """The source job's settings a V3 remix keeps (the catalogue says which)."""
+    return carried(options_of(source), "remix", V3_MODEL)
 
 
 def _prompt_of(source: JobResult, image: ImageSource) -> str:

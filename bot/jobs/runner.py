@@ -26,6 +26,7 @@ from bot.ideogram import (
     IdeogramClient,
     IdeogramRequest,
     build_request,
+    check_options,
 )
 from bot.images import (
     PreparedImage,
@@ -43,12 +44,6 @@ from bot.money import format_amount
 from bot.pricing import PriceTable
 
 log = logging.getLogger(__name__)
-
-# A valid 1x1 PNG: lets option combinations be checked before any attachment is downloaded.
-_PLACEHOLDER_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
 
 
 @dataclass
@@ -124,11 +119,7 @@ class JobRunner:
             check_announced(
                 option=file.option, content_type=file.content_type, size=file.size, max_bytes=self._max_upload
             )
-        placeholders = dict.fromkeys(spec.files, _PLACEHOLDER_PNG)
-        request = build_request(
-            spec.operation, options=spec.options, images=placeholders, max_upload_bytes=self._max_upload
-        )
-        needed = self._prices.worst_case(request)
+        needed = self._prices.worst_case(check_options(spec.operation, spec.options, images=spec.files.keys()))
         balance = await self._ledger.balance(spec.guild_id, spec.user_id)
         if needed > balance.remaining:
             raise BudgetExceeded(

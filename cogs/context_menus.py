@@ -17,7 +17,7 @@ from bot.app import IdeogramBot
 from bot.jobs import derive
 from bot.ledger import JobResult
 from cogs.click_output import ClickOutput
-from cogs.results import RemixModal
+from cogs.modals import RemixModal
 from cogs.sources import first_image, requester
 
 DESCRIBE: Final = "Describe image"

@@ -1,8 +1,9 @@
 """The actions under a result: what to click, laid out within Discord's limits (5 rows of 5 components).
 
-Up to 4 images: one row per image (Upscale N, Vary N subtle, Vary N strong, Remix N). More than 4: one select
-per action whose options are the image numbers. Then one row for the whole result (Again, Info, Delete). A
-/describe result gets one Imagine button per description instead of the per-image actions.
+Up to 4 images: one row per image (Upscale N, Vary N subtle, Vary N strong, Remix N, Edit N). More than 4: one
+select per action whose options are the image numbers (no Edit there: a fifth select would leave no row for the
+rest). Then one row for the whole result (Again, Info, Delete). A /describe result gets one Imagine button per
+description instead of the per-image actions.
 
 `custom_id`s are contract (DESIGN.md): `<action>:<job_id>[:<image_number>[:<variant>]]` for buttons,
 `<action>:<job_id>[:<variant>]` for selects, with 1-based image numbers as the options' values. The handlers are
@@ -23,6 +24,7 @@ MAX_DESCRIPTION_BUTTONS: Final = 5
 UPSCALE_LABEL: Final = "Upscale {number}"
 VARY_LABELS: Final = {"subtle": "Vary {number} (subtle)", "strong": "Vary {number} (strong)"}
 REMIX_LABEL: Final = "Remix {number}"
+EDIT_LABEL: Final = "Edit {number}"
 IMAGINE_LABEL: Final = "Imagine {number}"
 AGAIN_LABEL: Final = "Again"
 INFO_LABEL: Final = "Info"
@@ -70,6 +72,7 @@ def _image_row(view: discord.ui.View, job: int, number: int) -> None:
     for variant, label in VARY_LABELS.items():
         view.add_item(_button(label.format(number=number), f"vary:{job}:{number}:{variant}", row, "🌀"))
     view.add_item(_button(REMIX_LABEL.format(number=number), f"remix:{job}:{number}", row, "🎨"))
+    view.add_item(_button(EDIT_LABEL.format(number=number), f"edit:{job}:{number}", row, "✏️"))
 
 
 def _button(

@@ -8,7 +8,6 @@ job lives in the database, and the images are taken from the message as it is no
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any, Final, Self, cast
 
 import discord
@@ -20,54 +19,15 @@ from bot.jobs import ImageSource, JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
 from bot.ledger import Job, JobResult
 from cogs.click_output import ClickOutput
-from cogs.layout import IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS
+from cogs.common import input_file
+from cogs.layout import EDIT_LABEL, IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS
+from cogs.modals import EditModal, RemixModal
 from cogs.result_info import info_embed
 from cogs.sources import fetch_image, fetch_message, fetched, message_images, requester
 
+_FORMS: Final = frozenset({"remix", "edit"})  # they open a form: a second click just opens it again
 ALREADY_STARTED: Final = "You clicked that a moment ago: one job is already on its way."
 NOT_YOURS: Final = "Only the member who made this result, or a moderator, can delete it."
-NOT_A_NUMBER: Final = "The image weight must be a whole number from 1 to 100, such as 50."
-RENDERING_SPEEDS: Final = ("FLASH", "TURBO", "DEFAULT", "QUALITY")
-Run = Callable[[discord.Interaction[Any], str, int | None, str | None], Awaitable[None]]
-
-
-class RemixModal(discord.ui.Modal):
-    """Remix: the prompt (prefilled), the image weight, and optionally a rendering speed. `run` starts the job."""
-
-    def __init__(self, title: str, prompt: str, image_weight: int, run: Run) -> None:
-        super().__init__(title=title[:45], custom_id="remix-modal", timeout=900)
-        self._run = run
-        self.prompt: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="prompt", style=discord.TextStyle.paragraph, default=prompt[:4000] or None, max_length=4000
-        )
-        self.image_weight: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="image_weight", default=str(image_weight), required=False, max_length=3
-        )
-        self.rendering_speed: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id="rendering_speed",
-            required=False,
-            min_values=0,
-            options=[discord.SelectOption(label=speed.title(), value=speed) for speed in RENDERING_SPEEDS],
-        )
-        self.add_item(discord.ui.Label(text="Prompt", component=self.prompt))
-        self.add_item(
-            discord.ui.Label(
-                text="Image weight (1-100)",
-                description="Higher keeps more of the image; lower lets the prompt take over.",
-                component=self.image_weight,
-            )
-        )
-        self.add_item(discord.ui.Label(text="Rendering speed (optional)", component=self.rendering_speed))
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            weight_text = self.image_weight.value.strip()
-            if weight_text and not (weight_text.isdigit() and 1 <= int(weight_text) <= 100):
-                raise UserFacingError(NOT_A_NUMBER)
-            speed = self.rendering_speed.values[0] if self.rendering_speed.values else None
-            await self._run(interaction, self.prompt.value, int(weight_text) if weight_text else None, speed)
-        except Exception as error:
-            await report_error(interaction, error)
 
 
 def _bot(interaction: discord.Interaction[Any]) -> IdeogramBot:
@@ -126,7 +86,7 @@ async def run_image_action(
 ) -> None:
     """Upscale N, Vary N subtle/strong, Remix N (opens the modal) and Imagine N: the click's whole handling."""
     try:
-        if action != "remix" and _repeated(interaction, f"{action}:{job_id}:{number}:{variant}"):
+        if action not in _FORMS and _repeated(interaction, f"{action}:{job_id}:{number}:{variant}"):
             await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
             return
         who = requester(interaction)
@@ -142,6 +102,9 @@ async def run_image_action(
             weight = _bot(interaction).settings.budget.remix_image_weight
             await interaction.response.send_modal(_remix_modal(result, source, number, weight))
             return
+        if action == "edit":
+            await interaction.response.send_modal(_edit_modal(result, source, number))
+            return
         image = await _image(interaction, source)
         if action == "upscale":
             spec = derive.upscale(result, image, who)
@@ -155,11 +118,22 @@ async def run_image_action(
         await report_error(interaction, error)
 
 
-def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: int) -> RemixModal:
-    prompt = result.prompt or next(
-        (i.prompt or "" for i in result.images if i.attachment_id == source.attachment_id), ""
-    )
+def _prompt_of(result: JobResult, source: ImageSource) -> str:
+    returned = next((i.prompt for i in result.images if i.attachment_id == source.attachment_id), None)
+    return result.prompt or returned or ""
 
+
+def _edit_modal(result: JobResult, source: ImageSource, number: int) -> EditModal:
+    async def run(interaction: discord.Interaction[Any], text: str, mask: discord.Attachment) -> None:
+        image = await _image(interaction, source)
+        spec = derive.edit(result, image, input_file(mask, "mask"), requester(interaction), prompt=text)
+        message = interaction.message or await fetch_message(_bot(interaction), source.channel_id, source.message_id)
+        await _submit(interaction, spec, message, EDIT_LABEL.format(number=number), "✏️")
+
+    return EditModal(EDIT_LABEL.format(number=number), _prompt_of(result, source), run)
+
+
+def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: int) -> RemixModal:
     async def run(interaction: discord.Interaction[Any], text: str, weight: int | None, speed: str | None) -> None:
         image = await _image(interaction, source)
         spec = derive.remix(
@@ -168,7 +142,7 @@ def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: in
         message = interaction.message or await fetch_message(_bot(interaction), source.channel_id, source.message_id)
         await _submit(interaction, spec, message, REMIX_LABEL.format(number=number), "🎨")
 
-    return RemixModal(REMIX_LABEL.format(number=number), prompt, weight, run)
+    return RemixModal(REMIX_LABEL.format(number=number), _prompt_of(result, source), weight, run)
 
 
 async def run_result_action(interaction: discord.Interaction[Any], action: str, job_id: int) -> None:
@@ -211,9 +185,9 @@ class _Clicked(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?!)"):
 
 class ImageButton(
     _Clicked,
-    template=r"(?P<action>upscale|vary|remix|imagine):(?P<job_id>[0-9]+):(?P<number>[0-9]+)(?::(?P<variant>subtle|strong))?",
+    template=r"(?P<action>upscale|vary|remix|edit|imagine):(?P<job_id>[0-9]+):(?P<number>[0-9]+)(?::(?P<variant>subtle|strong))?",
 ):
-    """Upscale N, Vary N subtle/strong, Remix N; Imagine N under a /describe result."""
+    """Upscale N, Vary N subtle/strong, Remix N, Edit N; Imagine N under a /describe result."""
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         m = self.match

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from bot.errors import UserFacingError
@@ -160,6 +160,23 @@ def remix(
     options = _layered(defaults, kept, given, operation="remix")
     source_id = None if source is None else source.job_id
     return _spec("remix", "remix", options, who, {"image": image}, source_job_id=source_id)
+
+
+def edit(
+    source: Job,
+    image: FetchedImage,
+    mask: InputFile,
+    who: Requester,
+    *,
+    prompt: str,
+    defaults: Mapping[str, object] | None = None,
+) -> JobSpec:
+    """Edit N: a V3 edit of image N with a mask the member uploaded (it can't be fetched again, so the result has
+    no Again)."""
+    kept = carried(options_of(source), "edit", V3_MODEL)
+    options = _layered(defaults, kept, {"prompt": prompt, "model": V3_MODEL}, operation="edit")
+    spec = _spec("edit", "edit", options, who, {"image": image}, source_job_id=source.job_id)
+    return replace(spec, files={**spec.files, "mask": mask})
 
 
 def reaction_remix(source: JobResult, image: FetchedImage, who: Requester, image_weight: int) -> JobSpec:

@@ -24,7 +24,7 @@ from tests.e2e.results_support import (
     requests_to,
     sent_image,
 )
-from tests.e2e.support import NOTHING_CHARGED, balance, jobs, refused_privately
+from tests.e2e.support import NOTHING_CHARGED, balance, image_size, jobs, mask_png, refused_privately
 from tests.fakes.discord import FakeMessage
 
 TURBO = 30_000  # one V3 TURBO image
@@ -220,3 +220,20 @@ async def test_describe_then_imagine_a_description(running: World) -> None:
     assert request.fields["prompt"] == ["A second, shorter fake description."]
     assert made.attachments
     assert (await balance(running, running.moderator)).spent == 60_000  # one V3 DEFAULT image
+
+
+async def test_edit_n_sends_image_n_with_the_uploaded_mask(running: World) -> None:
+    result = await imagine(running, num_images=2)
+    job = job_id(result)
+    opened = await click(running, result, f"edit:{job}:2", running.moderator)
+    modal = await opened.wait_for(lambda i: i.modal)
+    assert "mask" in str(modal["components"])
+    mask = running.upload(mask_png(image_size(result.attachments[1].data)), "mask.png")
+    await running.discord.submit_modal(opened, {"prompt": "add a moon", "mask": [mask]})
+    edited = await reply_result(running, result)
+    (request,) = requests_to(running, f"{V3}/edit")
+    assert pixel_hash(sent_image(request)) == pixel_hash(result.attachments[1].data)
+    assert request.fields["prompt"] == ["add a moon"]
+    assert "mask" in request.files
+    assert not [c for c in edited.custom_ids if c.startswith("again:")]  # the uploaded mask can't be fetched again
+    assert (await balance(running, running.moderator)).spent > 0

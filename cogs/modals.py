@@ -1,0 +1,85 @@
+"""The forms a click opens: Remix (prompt, image weight, rendering speed) and Edit (prompt and a mask upload).
+
+A form holds only what its submission needs (a callback that starts the job); if the bot restarts before it is
+submitted, the member clicks again. Text inputs' `custom_id`s are contract: `prompt` and `image_weight`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import discord
+
+from bot.app import report_error
+from bot.errors import UserFacingError
+from bot.ideogram.values import RENDERING_SPEEDS
+
+NOT_A_WEIGHT: Final = "The image weight must be a whole number from 1 to 100, such as 50."
+MODAL_TIMEOUT_S: Final = 900.0
+# Labels: whole sentences for the translation pass.
+PROMPT_LABEL: Final = "Prompt"
+WEIGHT_LABEL: Final = "Image weight (1-100)"
+WEIGHT_HINT: Final = "Higher keeps more of the image; lower lets the prompt take over."
+SPEED_LABEL: Final = "Rendering speed (optional)"
+MASK_LABEL: Final = "Mask"
+MASK_HINT: Final = "Black where the image should change, white where it stays."
+
+RunRemix = Callable[[discord.Interaction[Any], str, int | None, str | None], Awaitable[None]]
+RunEdit = Callable[[discord.Interaction[Any], str, discord.Attachment], Awaitable[None]]
+
+
+def _prompt(default: str) -> discord.ui.TextInput[Any]:
+    return discord.ui.TextInput(
+        custom_id="prompt", style=discord.TextStyle.paragraph, default=default[:4000] or None, max_length=4000
+    )
+
+
+class RemixModal(discord.ui.Modal):
+    """Remix: the prompt (prefilled), the image weight, and optionally a rendering speed. `run` starts the job."""
+
+    def __init__(self, title: str, prompt: str, image_weight: int, run: RunRemix) -> None:
+        super().__init__(title=title[:45], custom_id="remix-modal", timeout=MODAL_TIMEOUT_S)
+        self._run = run
+        self.prompt = _prompt(prompt)
+        self.image_weight: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="image_weight", default=str(image_weight), required=False, max_length=3
+        )
+        self.rendering_speed: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="rendering_speed",
+            required=False,
+            min_values=0,
+            options=[discord.SelectOption(label=speed.title(), value=speed) for speed in RENDERING_SPEEDS],
+        )
+        self.add_item(discord.ui.Label(text=PROMPT_LABEL, component=self.prompt))
+        self.add_item(discord.ui.Label(text=WEIGHT_LABEL, description=WEIGHT_HINT, component=self.image_weight))
+        self.add_item(discord.ui.Label(text=SPEED_LABEL, component=self.rendering_speed))
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            weight_text = self.image_weight.value.strip()
+            if weight_text and not (weight_text.isdigit() and 1 <= int(weight_text) <= 100):
+                raise UserFacingError(NOT_A_WEIGHT)
+            speed = self.rendering_speed.values[0] if self.rendering_speed.values else None
+            await self._run(interaction, self.prompt.value, int(weight_text) if weight_text else None, speed)
+        except Exception as error:  # modals bypass the command tree: the same error path, called by hand
+            await report_error(interaction, error)
+
+
+class EditModal(discord.ui.Modal):
+    """Edit: the prompt (prefilled) and a mask to upload. `run` starts the job."""
+
+    def __init__(self, title: str, prompt: str, run: RunEdit) -> None:
+        super().__init__(title=title[:45], custom_id="edit-modal", timeout=MODAL_TIMEOUT_S)
+        self._run = run
+        self.prompt = _prompt(prompt)
+        self.mask: discord.ui.FileUpload[Any] = discord.ui.FileUpload(custom_id="mask", min_values=1, max_values=1)
+        self.add_item(discord.ui.Label(text=PROMPT_LABEL, component=self.prompt))
+        self.add_item(discord.ui.Label(text=MASK_LABEL, description=MASK_HINT, component=self.mask))
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            (mask,) = self.mask.values
+            await self._run(interaction, self.prompt.value, mask)
+        except Exception as error:
+            await report_error(interaction, error)

@@ -2,7 +2,7 @@
 
 The interaction is acknowledged without a message of its own (a component's "deferred update"; a context menu's
 private "thinking", removed once the reply stands), the reply shows progress and becomes the result with the same
-actions under it. A failure removes the reply and tells the member privately.
+actions under it. A refusal or a failure (the reply removed first) is told privately by `cogs.feedback`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any, Final
 import discord
 
 from bot.jobs import Posted, PostedAttachment, Result
+from cogs.feedback import report_error
 from cogs.layout import result_view
-from cogs.output import progress_text, refuse, render_result, result_files
+from cogs.output import progress_text, render_result, result_files
 
 # What the reply says while the job runs, and above the result: whole sentences for the translation pass.
 STARTED: Final = "{emoji} {mention} asked for {action}…"
@@ -64,17 +65,14 @@ class ClickOutput:
         await self._clear_thinking()
         return Posted(message.id, [PostedAttachment(a.id, a.url) for a in message.attachments])
 
-    async def failed(self, message: str) -> None:
+    async def refused(self, error: BaseException, *, context: str) -> None:
+        await report_error(self._interaction, error, context=context)
+
+    async def failed(self, error: BaseException, *, charged: int, context: str) -> None:
         if self._reply is not None:
-            with contextlib.suppress(discord.NotFound):
+            with contextlib.suppress(discord.HTTPException):
                 await self._reply.delete()
-        try:
-            if self._thinking:
-                await self._interaction.edit_original_response(content=message)
-            else:
-                await self._interaction.followup.send(message, ephemeral=True)
-        except discord.HTTPException:  # the interaction expired (a long queue): say it in the channel, briefly
-            await refuse(self._source, self._interaction.user, message)
+        await report_error(self._interaction, error, charged=charged, context=context)
 
     async def _clear_thinking(self) -> None:
         if self._thinking:

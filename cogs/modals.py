@@ -11,9 +11,9 @@ from typing import Any, Final
 
 import discord
 
-from bot.app import report_error
 from bot.errors import UserFacingError
 from bot.ideogram.values import RENDERING_SPEEDS
+from cogs.feedback import refuse_unserved, report_error
 
 NOT_A_WEIGHT: Final = "The image weight must be a whole number from 1 to 100, such as 50."
 MODAL_TIMEOUT_S: Final = 900.0
@@ -29,13 +29,18 @@ RunRemix = Callable[[discord.Interaction[Any], str, int | None, str | None], Awa
 RunEdit = Callable[[discord.Interaction[Any], str, discord.Attachment], Awaitable[None]]
 
 
+class _Form(discord.ui.Modal):
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await refuse_unserved(interaction)
+
+
 def _prompt(default: str) -> discord.ui.TextInput[Any]:
     return discord.ui.TextInput(
         custom_id="prompt", style=discord.TextStyle.paragraph, default=default[:4000] or None, max_length=4000
     )
 
 
-class RemixModal(discord.ui.Modal):
+class RemixModal(_Form):
     """Remix: the prompt (prefilled), the image weight, and optionally a rendering speed. `run` starts the job."""
 
     def __init__(self, title: str, prompt: str, image_weight: int, run: RunRemix) -> None:
@@ -63,10 +68,10 @@ class RemixModal(discord.ui.Modal):
             speed = self.rendering_speed.values[0] if self.rendering_speed.values else None
             await self._run(interaction, self.prompt.value, int(weight_text) if weight_text else None, speed)
         except Exception as error:  # modals bypass the command tree: the same error path, called by hand
-            await report_error(interaction, error)
+            await report_error(interaction, error, context=f"{self.custom_id} by {interaction.user.id}")
 
 
-class EditModal(discord.ui.Modal):
+class EditModal(_Form):
     """Edit: the prompt (prefilled) and a mask to upload. `run` starts the job."""
 
     def __init__(self, title: str, prompt: str, run: RunEdit) -> None:
@@ -82,4 +87,4 @@ class EditModal(discord.ui.Modal):
             (mask,) = self.mask.values
             await self._run(interaction, self.prompt.value, mask)
         except Exception as error:
-            await report_error(interaction, error)
+            await report_error(interaction, error, context=f"{self.custom_id} by {interaction.user.id}")

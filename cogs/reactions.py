@@ -13,11 +13,12 @@ import discord
 from discord.ext import commands
 
 from bot.app import IdeogramBot
-from bot.errors import UserFacingError, user_message
+from bot.errors import UserFacingError
 from bot.jobs import JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
 from bot.ledger import JobResult
-from cogs.output import REFUSAL_LIFETIME_S, ReplyOutput, refuse
+from cogs.feedback import REFUSAL_LIFETIME_S
+from cogs.output import ReplyOutput
 from cogs.sources import IMAGE_GONE, fetched, message_images
 
 log = logging.getLogger(__name__)
@@ -77,12 +78,10 @@ class Reactions(commands.Cog):
         output = ReplyOutput(message, member, _upload_limit(message), refusal_lifetime_s=self.refusal_lifetime_s)
         try:
             spec = self._spec(payload, source, message, number)
-            await self.bot.jobs.submit(spec, output)
-        except Exception as error:  # refusals before the job started: budget, limits, a missing image
-            text = user_message(error, context=f"reaction remix by {payload.user_id}")
-            await refuse(message, member, text, lifetime_s=self.refusal_lifetime_s)
+        except Exception as error:  # the reaction can't become a job: no such image, no prompt
+            await output.refused(error, context=f"reaction remix by {payload.user_id}")
             return "refused"
-        return "remixed"
+        return "refused" if await self.bot.jobs.submit(spec, output) == "refused" else "remixed"
 
     def _spec(
         self, payload: discord.RawReactionActionEvent, source: JobResult, message: discord.Message, number: int

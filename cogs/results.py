@@ -13,13 +13,14 @@ from typing import Any, Final, Self, cast
 import discord
 from discord.ext import commands
 
-from bot.app import IdeogramBot, report_error
+from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.jobs import ImageSource, JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
 from bot.ledger import Job, JobResult
 from cogs.click_output import ClickOutput
 from cogs.common import input_file
+from cogs.feedback import refuse_unserved, report_error
 from cogs.layout import EDIT_LABEL, IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS
 from cogs.modals import EditModal, RemixModal
 from cogs.result_info import info_embed
@@ -115,7 +116,7 @@ async def run_image_action(
             label, emoji = VARY_LABELS[strength].format(number=number), "🌀"
         await _submit(interaction, spec, _message(interaction), label, emoji)
     except Exception as error:  # components bypass the command tree: the same error path, called by hand
-        await report_error(interaction, error)
+        await report_error(interaction, error, context=f"{action}:{job_id}:{number} by {interaction.user.id}")
 
 
 def _prompt_of(result: JobResult, source: ImageSource) -> str:
@@ -166,7 +167,7 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
             spec = derive.again(job, requester(interaction), images)
             await _submit(interaction, spec, _message(interaction), "Again", "🎲")
     except Exception as error:
-        await report_error(interaction, error)
+        await report_error(interaction, error, context=f"{action}:{job_id} by {interaction.user.id}")
 
 
 class _Clicked(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?!)"):
@@ -181,6 +182,9 @@ class _Clicked(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?!)"):
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         return cls(item, match)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await refuse_unserved(interaction)
 
 
 class ImageButton(

@@ -35,6 +35,7 @@ from bot.ideogram.download import (
     WithheldImage,
 )
 from bot.ideogram.errors import (
+    AuthenticationFailed,
     BadRequest,
     ConnectionFailed,
     IdeogramError,
@@ -56,6 +57,11 @@ from bot.images.formats import megabytes
 log = logging.getLogger(__name__)
 
 _LOOPBACK_NAMES: Final = frozenset({"localhost"})
+KEY_REJECTED: Final = (
+    "AiHubMix rejected AIHUBMIX_API_KEY (HTTP %s): every job will fail until it is fixed. Copy the key again from "
+    "the AiHubMix console (API keys), check that it is enabled and may use Ideogram, set AIHUBMIX_API_KEY and "
+    "restart the bot"
+)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -134,6 +140,7 @@ class IdeogramClient:
         self._clock = clock
         self._limiter = ImageLimiter(max_in_flight_images)
         self._session: aiohttp.ClientSession | None = None
+        self._key_rejection_logged = False
 
     def __repr__(self) -> str:
         return f"IdeogramClient(base_url={self._base_url!r}, started={self._session is not None})"
@@ -216,6 +223,9 @@ class IdeogramClient:
                     # A refused prompt or a bad option is the member's business; the rest is the operator's.
                     level = logging.INFO if isinstance(error, SafetyRejected | BadRequest) else logging.WARNING
                     log.log(level, "Ideogram %s failed after %d attempt(s): %r", request.operation, attempt + 1, error)
+                    if isinstance(error, AuthenticationFailed) and not self._key_rejection_logged:
+                        self._key_rejection_logged = True  # once: every job would repeat it
+                        log.error(KEY_REJECTED, error.status)
                     raise
                 delay = self._delay(attempt, error)
                 attempt += 1

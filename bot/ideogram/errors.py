@@ -75,8 +75,9 @@ class IdeogramError(UserFacingError):
         provider_message: str | None = None,
         code: str | None = None,
         request_id: str | None = None,
+        public_message: str | None = None,
     ) -> None:
-        super().__init__(scrub(message or self.default_message))
+        super().__init__(scrub(message or self.default_message), public_message=public_message)
         self.status = status
         self.provider_message = None if provider_message is None else scrub(provider_message)[:_MAX_PROVIDER_MESSAGE]
         self.code = None if code is None else scrub(code)
@@ -131,10 +132,19 @@ class BadRequest(IdeogramError):
         code: str | None = None,
         request_id: str | None = None,
     ) -> None:
+        public: str | None = None
         if message is None and provider_message and provider_message.strip():
             shown = _TID.sub("", scrub(provider_message)).strip().rstrip(".")[:_MAX_SHOWN_PROVIDER_MESSAGE]
             message = f"The image service couldn't accept this request: {shown}."
-        super().__init__(message, status=status, provider_message=provider_message, code=code, request_id=request_id)
+            public = self.default_message  # the provider's words stay private (DESIGN: text the bot didn't write)
+        super().__init__(
+            message,
+            status=status,
+            provider_message=provider_message,
+            code=code,
+            request_id=request_id,
+            public_message=public,
+        )
 
 
 class AuthenticationFailed(IdeogramError):

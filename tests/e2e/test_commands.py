@@ -315,7 +315,7 @@ async def test_command_posts_its_result_and_charges_the_member(running: World, c
     for note in case.notes:
         assert note in shown["Note"]
     if case.command == "describe":
-        assert "A fake description of a 64x64 image (describe model V_2)." in embed["description"]
+        assert r"A fake description of a 64x64 image (describe model V\_2)." in embed["description"]  # shown as typed
         assert "A second, shorter fake description." in embed["description"]
     else:
         assert embed.get("description") == case.prompt

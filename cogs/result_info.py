@@ -10,7 +10,7 @@ import discord
 from bot.jobs import derive
 from bot.ledger import Job, JobResult
 from bot.money import format_amount
-from cogs.output import EMBED_COLOUR
+from cogs.output import EMBED_COLOUR, inert
 
 INFO_TITLE: Final = "Job {job_id}"
 MADE_BY: Final = "/{command} by <@{user_id}>, {when}"
@@ -34,7 +34,7 @@ def info_embed(job: Job, shown: JobResult | None) -> discord.Embed:
     """The Info embed for `job`; `shown` adds each image's seed when the job's result is at hand."""
     embed = discord.Embed(title=INFO_TITLE.format(job_id=job.job_id), colour=EMBED_COLOUR)
     if job.prompt:
-        embed.description = job.prompt[:4000]
+        embed.description = _clip(inert(job.prompt), 4000)
     when = discord.utils.format_dt(job.created_at, "f")
     embed.add_field(name=FIELD_NAMES["made"], value=MADE_BY.format(command=job.command, user_id=job.user_id, when=when))
     options = derive.options_of(job)
@@ -67,7 +67,8 @@ def info_embed(job: Job, shown: JobResult | None) -> discord.Embed:
 
 
 def _value(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    """A parameter as the member gave it, made inert (a negative prompt is the member's own text)."""
+    return inert(value if isinstance(value, str) else json.dumps(value))
 
 
 def _clip(text: str, limit: int = 1024) -> str:

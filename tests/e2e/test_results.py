@@ -26,6 +26,7 @@ from tests.e2e.results_support import (
 )
 from tests.e2e.support import NOTHING_CHARGED, balance, image_size, jobs, mask_png, refused_privately
 from tests.fakes.discord import FakeMessage
+from tests.fakes.ideogram import SafetyRejected
 
 TURBO = 30_000  # one V3 TURBO image
 
@@ -237,3 +238,26 @@ async def test_edit_n_sends_image_n_with_the_uploaded_mask(running: World) -> No
     assert "mask" in request.files
     assert not [c for c in edited.custom_ids if c.startswith("again:")]  # the uploaded mask can't be fetched again
     assert (await balance(running, running.moderator)).spent > 0
+
+
+async def test_a_click_that_fails_after_starting_removes_its_reply_and_tells_the_clicker_privately(
+    running: World,
+) -> None:
+    result = await imagine(running, num_images=2)
+    running.ideogram.inject(SafetyRejected(), route=REMIX_ROUTE)
+    interaction = await click(running, result, f"vary:{job_id(result)}:1:subtle", running.moderator)
+    message = await interaction.wait_for(lambda i: next((m for m in i.followups if m.ephemeral), None))
+    assert NOTHING_CHARGED in message.content
+    (reply,) = replies_to(running, result, deleted=True)
+    assert reply.deleted  # the public "asked for Vary 1…" reply does not stay behind
+    assert (await balance(running, running.moderator)).spent == 0
+
+
+async def test_info_shows_the_members_text_inert(running: World) -> None:
+    trick = "[free nitro](https://evil.example) **now** @everyone"
+    result = await imagine(running, prompt=trick, negative_prompt=trick)
+    shown = await (await click(running, result, button(result, "info"))).wait_for(lambda i: i.original)
+    (embed,) = shown.embeds
+    inert = r"\[free nitro](https://evil.example) \*\*now\*\* @" + "\u200beveryone"
+    assert embed["description"] == inert
+    assert f"`negative_prompt`: {inert}" in embed["fields"][1]["value"]

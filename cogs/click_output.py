@@ -1,8 +1,9 @@
 """How a job started by a click, a modal or a context menu shows up: a reply to the message it came from.
 
-The interaction is acknowledged without a message of its own (a component's "deferred update"; a context menu's
-private "thinking", removed once the reply stands), the reply shows progress and becomes the result with the same
-actions under it. A refusal or a failure (the reply removed first) is told privately by `cogs.feedback`.
+The interaction is acknowledged without a message of its own: a component's "deferred update" (usually sent by
+`cogs.results` as the click arrives), or a context menu's private "thinking" (removed once the reply stands).
+The reply shows progress and becomes the result with the same actions under it. A refusal or a failure (the
+reply removed first) is told privately by `cogs.feedback`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class ClickOutput:
         return template.format(emoji=self._emoji, mention=self._interaction.user.mention, action=self._action, **values)
 
     async def started(self) -> None:
-        if self._interaction.message is not None:  # a button, a select, or a modal opened by one
+        if self._interaction.response.is_done():  # a click, acknowledged the moment it arrived
+            pass
+        elif self._interaction.message is not None:  # a select or a form opened by a button
             await self._interaction.response.defer()
         else:  # a context menu (or its modal): only a private "thinking" is allowed
             await self._interaction.response.defer(ephemeral=True, thinking=True)

@@ -77,6 +77,12 @@ async def _submit(
     await _bot(interaction).jobs.submit(spec, ClickOutput(interaction, source, action, emoji))
 
 
+async def _acknowledge(interaction: discord.Interaction[Any]) -> None:
+    """A click that starts a job is acknowledged at once, before any look-up: a deferred update shows nothing, so
+    a refusal after it is still private (a follow-up only the clicker sees) and nothing is held before the checks."""
+    await interaction.response.defer()
+
+
 def _repeated(interaction: discord.Interaction[Any], key: str) -> bool:
     cog = _bot(interaction).get_cog(Results.__cog_name__)
     return isinstance(cog, Results) and cog.repeats.is_repeat((interaction.user.id, key))
@@ -87,9 +93,11 @@ async def run_image_action(
 ) -> None:
     """Upscale N, Vary N subtle/strong, Remix N (opens the modal) and Imagine N: the click's whole handling."""
     try:
-        if action not in _FORMS and _repeated(interaction, f"{action}:{job_id}:{number}:{variant}"):
-            await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
-            return
+        if action not in _FORMS:
+            if _repeated(interaction, f"{action}:{job_id}:{number}:{variant}"):
+                await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
+                return
+            await _acknowledge(interaction)
         who = requester(interaction)
         if action == "imagine":
             job = await _job(interaction, job_id)
@@ -149,6 +157,11 @@ def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: in
 async def run_result_action(interaction: discord.Interaction[Any], action: str, job_id: int) -> None:
     """Again, Info and Delete: the whole result."""
     try:
+        if action == "again":
+            if _repeated(interaction, f"again:{job_id}"):
+                await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
+                return
+            await _acknowledge(interaction)
         job = await _job(interaction, job_id)
         if action == "info":
             shown = await _bot(interaction).ledger.find_result(_message(interaction).id)
@@ -159,8 +172,6 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
                 raise UserFacingError(NOT_YOURS)
             await interaction.response.defer()
             await _message(interaction).delete()
-        elif _repeated(interaction, f"again:{job_id}"):
-            await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
         else:
             sources = derive.inputs_to_fetch(job)
             images = {name: await _image(interaction, source, name) for name, source in sources.items()}

@@ -71,3 +71,13 @@ async def click(
     world: World, message: FakeMessage, custom_id: str, member: FakeMember | None = None
 ) -> FakeInteraction:
     return await world.discord.click(message, member or world.member, custom_id)
+
+
+async def click_refused_privately(world: World, interaction: FakeInteraction) -> str:
+    """The text of a refusal of a click acknowledged at once (a deferred update shows nothing): an ephemeral
+    follow-up, and no public message for it."""
+    text = await world.private_reply(interaction)
+    assert interaction.ack is not None
+    assert interaction.ack.type == 6
+    assert all(m.ephemeral for m in interaction.followups)
+    return text

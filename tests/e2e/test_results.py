@@ -16,6 +16,7 @@ from tests.e2e.results_support import (
     V3,
     button,
     click,
+    click_refused_privately,
     imagine,
     job_id,
     pixel_hash,
@@ -186,7 +187,7 @@ async def test_a_refused_click_costs_nothing(world: World, reason: str) -> None:
         expected = "You already have 1 job running (the limit is 1)"
     before = len(world.ideogram.api_requests)
     interaction = await click(world, result, f"vary:{job_id(result)}:1:strong", world.moderator)
-    text = await refused_privately(world, interaction)
+    text = await click_refused_privately(world, interaction)
     assert expected in text
     assert NOTHING_CHARGED in text
     assert len(world.ideogram.api_requests) == before

@@ -24,7 +24,9 @@ from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
 from bot.ledger import Ledger, utc_now
 from bot.pricing import PriceTable
+from bot.shards import IdentifyPacer, shard_options
 from cogs.feedback import refuse_unserved, report_error
+from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ class BotTree(app_commands.CommandTree["IdeogramBot"]):
         await report_error(interaction, error)
 
 
-class IdeogramBot(commands.Bot):
+class IdeogramBot(commands.AutoShardedBot):
     def __init__(
         self,
         *,
@@ -67,8 +69,10 @@ class IdeogramBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
             proxy=settings.discord.proxy,  # REST, gateway and CDN downloads (Attachment.read) all use it
+            **shard_options(settings.discord),
             **options,
         )
+        self.identify_pacer = IdentifyPacer()
         self.settings = settings
         self.ledger = ledger
         self.ideogram = ideogram
@@ -85,6 +89,8 @@ class IdeogramBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.discord_answered.set()
+        await self.plan_shards()
+        await self.tree.set_translator(CatalogTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -97,7 +103,7 @@ class IdeogramBot(commands.Bot):
         for guild in targets:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
-            payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+            payload = await self._tree_payload(guild)
             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
             key = f"command_tree_hash:{guild.id if guild else 'global'}"
             if self.settings.discord.sync_on_start == "changed" and await self.ledger.get_state(key) == digest:
@@ -106,6 +112,31 @@ class IdeogramBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             await self.ledger.set_state(key, digest)
             log.info("synced %d commands to %s", len(synced), guild.id if guild else "global")
+
+    async def plan_shards(self) -> None:
+        """Ask Discord for the recommended shard count (unless configured) and how many shards may IDENTIFY at
+        once. Setting the count here makes discord.py connect through `[discord] gateway_url` (a proxy) rather
+        than the URL `/gateway/bot` names."""
+        try:
+            count, _, limits = await self.http.get_bot_gateway()
+        except discord.GatewayNotFound:
+            if self.shard_count is None:
+                raise
+            return
+        if self.shard_count is None:
+            self.shard_count = count
+        self.identify_pacer.max_concurrency = limits["max_concurrency"]
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self.identify_pacer.wait(shard_id or 0)
+
+    async def _tree_payload(self, guild: discord.Object | None) -> list[dict[str, Any]]:
+        """What `tree.sync` would send, translations included (so a changed translation is a changed tree)."""
+        commands = self.tree.get_commands(guild=guild)
+        translator = self.tree.translator
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     def is_moderator(self, member: discord.Member | discord.User) -> bool:
         if not isinstance(member, discord.Member):

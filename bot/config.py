@@ -7,7 +7,6 @@ exits with code 2.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -16,8 +15,9 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from bot.ideogram.download import DEFAULT_IMAGE_HOSTS, is_loopback
 from bot.ideogram.values import (
     LEGACY_EDIT_MODELS,
     LEGACY_MODELS,
@@ -31,7 +31,6 @@ from bot.pricing import PriceTable
 
 Period = Literal["day", "week", "month", "total"]
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
-DEFAULT_IMAGE_HOSTS: Final = ("ideogram.ai", "*.ideogram.ai", "d2gu96o5zk2m7w.cloudfront.net")
 SECRET_VARIABLES: Final = ("DISCORD_TOKEN", "AIHUBMIX_API_KEY")
 
 _Key = TypeVar("_Key", bound=str)
@@ -70,6 +69,22 @@ class DiscordSettings(_Section):
     @classmethod
     def _proxy(cls, value: str | None) -> str | None:
         return None if not value else _url(value, ("http", "https"), "proxy")
+
+    # Sharding (issue 15): None = Discord's recommended count, and every shard in this process.
+    shard_count: int | None = Field(default=None, ge=1, le=100_000)
+    shard_ids: list[int] | None = None
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("shard_ids needs shard_count, the number of shards across all processes")
+        if not value or len(set(value)) != len(value) or not all(0 <= shard < count for shard in value):
+            raise ValueError(f"shard_ids must be distinct numbers from 0 to {count - 1} (shard_count = {count})")
+        return sorted(value)
 
     @field_validator("api_base_url")
     @classmethod
@@ -114,11 +129,7 @@ class IdeogramSettings(_Section):
 
     @property
     def is_loopback(self) -> bool:
-        host = urlsplit(self.base_url).hostname or ""
-        try:
-            return host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.base_url)
 
 
 class DatabaseSettings(_Section):

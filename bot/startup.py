@@ -68,22 +68,32 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+# discord.py logs each failed gateway attempt with a traceback: `Client.connect` and, sharded, `launch_shard`.
+_RETRYING_LOGGERS: Final = ("discord.client", "discord.shard")
+
+
 class _GatewayErrors(logging.Filter):
     """While the first gateway connection is attempted, discord.py's retry tracebacks are kept, not logged: the
     one line start-up ends with, if it fails, names the last of them."""
 
-    def __init__(self) -> None:
+    def __init__(self, settled: asyncio.Event) -> None:
         super().__init__()
         self.last: BaseException | None = None
+        self.refused = False
+        self._settled = settled
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
             self.last = record.exc_info[1]
+            # Nothing listens there: a sharded client would retry for ever, so start-up says so at once.
+            if isinstance(self.last, aiohttp.ClientConnectorError | ConnectionRefusedError):
+                self.refused = True
+                self._settled.set()
             return False
         return True
 
 
-async def connect(bot: commands.Bot, token: str, settings: DiscordSettings, reached: asyncio.Event) -> None:
+async def connect(bot: commands.AutoShardedBot, token: str, settings: DiscordSettings, reached: asyncio.Event) -> None:
     """Log in and open the gateway, each within `connect_timeout_s`; then run until the bot closes.
 
     `reached` is set by the bot's `setup_hook`, which discord.py runs once the REST API has answered: the time
@@ -114,8 +124,9 @@ async def connect(bot: commands.Bot, token: str, settings: DiscordSettings, reac
 
     connected = asyncio.Event()
     bot.add_listener(_set_on(connected), "on_connect")
-    errors = _GatewayErrors()
-    logging.getLogger("discord.client").addFilter(errors)
+    errors = _GatewayErrors(settled=connected)
+    for name in _RETRYING_LOGGERS:
+        logging.getLogger(name).addFilter(errors)
     gateway = asyncio.create_task(bot.connect(reconnect=True), name="discord-gateway")
     try:
         try:
@@ -138,8 +149,21 @@ async def connect(bot: commands.Bot, token: str, settings: DiscordSettings, reac
             raise Unreachable(
                 CONNECTION_FAILED.format(what="gateway", where=where, reason=reason, fix=_fix(settings, "gateway_url"))
             ) from None
+        if errors.refused and errors.last is not None and not gateway.done():
+            gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await gateway
+            raise Unreachable(
+                CONNECTION_FAILED.format(
+                    what="gateway",
+                    where=_host(settings.gateway_url),
+                    reason=_reason(errors.last),
+                    fix=_fix(settings, "gateway_url"),
+                )
+            )
     finally:
-        logging.getLogger("discord.client").removeFilter(errors)
+        for name in _RETRYING_LOGGERS:
+            logging.getLogger(name).removeFilter(errors)
     serving = asyncio.create_task(_serve(bot), name="heartbeat")
     try:
         await gateway

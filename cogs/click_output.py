@@ -13,21 +13,22 @@ from typing import Any, Final
 
 import discord
 
+from bot.i18n import Message, _
 from bot.jobs import Posted, PostedAttachment, Result
-from cogs.feedback import report_error
+from cogs.feedback import report_error, server_locale
 from cogs.layout import result_view
 from cogs.output import progress_text, render_result, result_files
 
-# What the reply says while the job runs, and above the result: whole sentences for the translation pass.
-STARTED: Final = "{emoji} {mention} asked for {action}…"
-WORKING: Final = "{emoji} {mention} asked for {action}: {progress}"
-DONE: Final = "{emoji} {action} for {mention}"
+# What the reply says while the job runs, and above the result, in the server's language.
+STARTED: Final = _("{emoji} {mention} asked for {action}…")
+WORKING: Final = _("{emoji} {mention} asked for {action}: {progress}")
+DONE: Final = _("{emoji} {action} for {mention}")
 
 
 class ClickOutput:
     """A `bot.jobs.JobOutput` replying to `source`; `action` names what was asked ("Upscale 2")."""
 
-    def __init__(self, interaction: discord.Interaction[Any], source: discord.Message, action: str, emoji: str):
+    def __init__(self, interaction: discord.Interaction[Any], source: discord.Message, action: Message, emoji: str):
         self._interaction = interaction
         self._source = source
         self._action = action
@@ -40,8 +41,10 @@ class ClickOutput:
         guild = self._source.guild
         return guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
-    def _text(self, template: str, **values: str) -> str:
-        return template.format(emoji=self._emoji, mention=self._interaction.user.mention, action=self._action, **values)
+    def _text(self, template: Message, **values: str) -> str:
+        mention = self._interaction.user.mention
+        message = template.with_params(emoji=self._emoji, mention=mention, action=self._action, **values)
+        return message.render(server_locale(self._interaction))
 
     async def started(self) -> None:
         if self._interaction.response.is_done():  # a click, acknowledged the moment it arrived
@@ -63,7 +66,7 @@ class ClickOutput:
             content=self._text(DONE),
             embed=render_result(result),
             attachments=result_files(result),
-            view=result_view(result),
+            view=result_view(result, server_locale(self._interaction)),
         )
         await self._clear_thinking()
         return Posted(message.id, [PostedAttachment(a.id, a.url) for a in message.attachments])

@@ -14,24 +14,26 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import IdeogramBot
+from bot.i18n import _
 from bot.jobs import derive
 from bot.ledger import JobResult
 from cogs.click_output import ClickOutput
 from cogs.modals import RemixModal
 from cogs.sources import first_image, requester
 
-DESCRIBE: Final = "Describe image"
-REMIX: Final = "Remix image"
-UPSCALE: Final = "Upscale image"
+# The menus' names (translated by `cogs.translator` when synced), also naming the job in its reply.
+DESCRIBE: Final = _("Describe image")
+REMIX: Final = _("Remix image")
+UPSCALE: Final = _("Upscale image")
 
 
 class ContextMenus(commands.Cog):
     def __init__(self, bot: IdeogramBot) -> None:
         self.bot = bot
         self._menus = [
-            app_commands.ContextMenu(name=DESCRIBE, callback=self.describe_image),
-            app_commands.ContextMenu(name=REMIX, callback=self.remix_image),
-            app_commands.ContextMenu(name=UPSCALE, callback=self.upscale_image),
+            app_commands.ContextMenu(name=DESCRIBE.msgid, callback=self.describe_image),
+            app_commands.ContextMenu(name=REMIX.msgid, callback=self.remix_image),
+            app_commands.ContextMenu(name=UPSCALE.msgid, callback=self.upscale_image),
         ]
         for menu in self._menus:
             menu.guild_only = True
@@ -76,7 +78,7 @@ class ContextMenus(commands.Cog):
 
         prompt = (source.prompt or "") if source is not None else ""
         await interaction.response.send_modal(
-            RemixModal(REMIX, prompt, self.bot.settings.budget.remix_image_weight, run)
+            RemixModal(REMIX, prompt, self.bot.settings.budget.remix_image_weight, run, interaction.locale)
         )
 
 

@@ -16,27 +16,32 @@ from typing import Any, Final
 
 import discord
 
+from bot.i18n import Message, _
 from bot.jobs import JobSpec, Result
 
 MAX_IMAGE_ROWS: Final = 4  # the fifth row is the whole result's
 MAX_DESCRIPTION_BUTTONS: Final = 5
-# Labels: whole sentences with named placeholders, for the translation pass.
-UPSCALE_LABEL: Final = "Upscale {number}"
-VARY_LABELS: Final = {"subtle": "Vary {number} (subtle)", "strong": "Vary {number} (strong)"}
-REMIX_LABEL: Final = "Remix {number}"
-EDIT_LABEL: Final = "Edit {number}"
-IMAGINE_LABEL: Final = "Imagine {number}"
-AGAIN_LABEL: Final = "Again"
-INFO_LABEL: Final = "Info"
-DELETE_LABEL: Final = "Delete"
-IMAGE_OPTION_LABEL: Final = "Image {number}"
+# Labels, rendered in the server's language; per-image ones take `number` (`with_params`).
+UPSCALE_LABEL: Final = _("Upscale {number}")
+VARY_LABELS: Final = {"subtle": _("Vary {number} (subtle)"), "strong": _("Vary {number} (strong)")}
+REMIX_LABEL: Final = _("Remix {number}")
+EDIT_LABEL: Final = _("Edit {number}")
+IMAGINE_LABEL: Final = _("Imagine {number}")
+AGAIN_LABEL: Final = _("Again")
+INFO_LABEL: Final = _("Info")
+DELETE_LABEL: Final = _("Delete")
+IMAGE_OPTION_LABEL: Final = _("Image {number}")
 # One select per action when there are more than 4 images: its custom_id, and its placeholder.
 IMAGE_SELECTS: Final = (
-    ("upscale:{job}", "Upscale an image…"),
-    ("vary:{job}:subtle", "Vary an image (subtle)…"),
-    ("vary:{job}:strong", "Vary an image (strong)…"),
-    ("remix:{job}", "Remix an image…"),
+    ("upscale:{job}", _("Upscale an image…")),
+    ("vary:{job}:subtle", _("Vary an image (subtle)…")),
+    ("vary:{job}:strong", _("Vary an image (strong)…")),
+    ("remix:{job}", _("Remix an image…")),
 )
+
+
+def numbered(label: Message, number: int) -> Message:
+    return label.with_params(number=number)
 
 
 def can_run_again(spec: JobSpec) -> bool:
@@ -44,45 +49,43 @@ def can_run_again(spec: JobSpec) -> bool:
     return spec.operation != "describe" and all(name in spec.inputs for name in spec.files)
 
 
-def result_view(result: Result) -> discord.ui.View:
-    """The actions under `result`; no view state is kept (clicks reach the persistent items by custom_id)."""
+def result_view(result: Result, locale: object | None = None) -> discord.ui.View:
+    """The actions under `result`, labelled in `locale` (the server's language; English when None). No view state
+    is kept: clicks reach the persistent items by custom_id."""
     view = discord.ui.View(timeout=None)
     job = result.job_id
+
+    def button(label: Message, custom_id: str, row: int, emoji: str, danger: bool = False) -> None:
+        style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.secondary
+        view.add_item(
+            discord.ui.Button(label=label.render(locale), custom_id=custom_id, row=row, emoji=emoji, style=style)
+        )
+
     if result.descriptions:
         for number in range(1, min(len(result.descriptions), MAX_DESCRIPTION_BUTTONS) + 1):
-            view.add_item(_button(IMAGINE_LABEL.format(number=number), f"imagine:{job}:{number}", 0, "💡"))
+            button(numbered(IMAGINE_LABEL, number), f"imagine:{job}:{number}", 0, "💡")
     elif len(result.files) <= MAX_IMAGE_ROWS:
         for number in range(1, len(result.files) + 1):
-            _image_row(view, job, number)
+            row = number - 1
+            button(numbered(UPSCALE_LABEL, number), f"upscale:{job}:{number}", row, "🔍")
+            for variant, label in VARY_LABELS.items():
+                button(numbered(label, number), f"vary:{job}:{number}:{variant}", row, "🌀")
+            button(numbered(REMIX_LABEL, number), f"remix:{job}:{number}", row, "🎨")
+            button(numbered(EDIT_LABEL, number), f"edit:{job}:{number}", row, "✏️")
     else:
+        images = [
+            discord.SelectOption(label=numbered(IMAGE_OPTION_LABEL, n).render(locale), value=str(n))
+            for n in range(1, len(result.files) + 1)
+        ]
         for row, (custom_id, placeholder) in enumerate(IMAGE_SELECTS):
-            view.add_item(_image_select(custom_id.format(job=job), placeholder, len(result.files), row))
+            select: discord.ui.Select[Any] = discord.ui.Select(
+                custom_id=custom_id.format(job=job), placeholder=placeholder.render(locale), options=images, row=row
+            )
+            view.add_item(select)
     last = MAX_IMAGE_ROWS
     if result.files and can_run_again(result.spec):
-        view.add_item(_button(AGAIN_LABEL, f"again:{job}", last, "🎲"))
-    view.add_item(_button(INFO_LABEL, f"info:{job}", last, "ℹ️"))
-    view.add_item(_button(DELETE_LABEL, f"delete:{job}", last, "🗑️", style=discord.ButtonStyle.danger))
+        button(AGAIN_LABEL, f"again:{job}", last, "🎲")
+    button(INFO_LABEL, f"info:{job}", last, "ℹ️")
+    button(DELETE_LABEL, f"delete:{job}", last, "🗑️", danger=True)
     view.stop()
     return view
-
-
-def _image_row(view: discord.ui.View, job: int, number: int) -> None:
-    row = number - 1
-    view.add_item(_button(UPSCALE_LABEL.format(number=number), f"upscale:{job}:{number}", row, "🔍"))
-    for variant, label in VARY_LABELS.items():
-        view.add_item(_button(label.format(number=number), f"vary:{job}:{number}:{variant}", row, "🌀"))
-    view.add_item(_button(REMIX_LABEL.format(number=number), f"remix:{job}:{number}", row, "🎨"))
-    view.add_item(_button(EDIT_LABEL.format(number=number), f"edit:{job}:{number}", row, "✏️"))
-
-
-def _button(
-    label: str, custom_id: str, row: int, emoji: str, *, style: discord.ButtonStyle = discord.ButtonStyle.secondary
-) -> discord.ui.Button[Any]:
-    return discord.ui.Button(label=label, custom_id=custom_id, row=row, emoji=emoji, style=style)
-
-
-def _image_select(custom_id: str, placeholder: str, count: int, row: int) -> discord.ui.Select[Any]:
-    options = [
-        discord.SelectOption(label=IMAGE_OPTION_LABEL.format(number=n), value=str(n)) for n in range(1, count + 1)
-    ]
-    return discord.ui.Select(custom_id=custom_id, placeholder=placeholder, options=options, row=row)

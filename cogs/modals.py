@@ -12,18 +12,19 @@ from typing import Any, Final
 import discord
 
 from bot.errors import UserFacingError
+from bot.i18n import Message, _
 from bot.ideogram.values import RENDERING_SPEEDS
 from cogs.feedback import refuse_unserved, report_error
 
-NOT_A_WEIGHT: Final = "The image weight must be a whole number from 1 to 100, such as 50."
+NOT_A_WEIGHT: Final = _("The image weight must be a whole number from 1 to 100, such as 50.")
 MODAL_TIMEOUT_S: Final = 900.0
-# Labels: whole sentences for the translation pass.
-PROMPT_LABEL: Final = "Prompt"
-WEIGHT_LABEL: Final = "Image weight (1-100)"
-WEIGHT_HINT: Final = "Higher keeps more of the image; lower lets the prompt take over."
-SPEED_LABEL: Final = "Rendering speed (optional)"
-MASK_LABEL: Final = "Mask"
-MASK_HINT: Final = "Black where the image should change, white where it stays."
+# Labels, in the language of the member who opened the form.
+PROMPT_LABEL: Final = _("Prompt")
+WEIGHT_LABEL: Final = _("Image weight (1-100)")
+WEIGHT_HINT: Final = _("Higher keeps more of the image; lower lets the prompt take over.")
+SPEED_LABEL: Final = _("Rendering speed (optional)")
+MASK_LABEL: Final = _("Mask")
+MASK_HINT: Final = _("Black where the image should change, white where it stays.")
 
 RunRemix = Callable[[discord.Interaction[Any], str, int | None, str | None], Awaitable[None]]
 RunEdit = Callable[[discord.Interaction[Any], str, discord.Attachment], Awaitable[None]]
@@ -43,8 +44,8 @@ def _prompt(default: str) -> discord.ui.TextInput[Any]:
 class RemixModal(_Form):
     """Remix: the prompt (prefilled), the image weight, and optionally a rendering speed. `run` starts the job."""
 
-    def __init__(self, title: str, prompt: str, image_weight: int, run: RunRemix) -> None:
-        super().__init__(title=title[:45], custom_id="remix-modal", timeout=MODAL_TIMEOUT_S)
+    def __init__(self, title: Message, prompt: str, image_weight: int, run: RunRemix, locale: object | None) -> None:
+        super().__init__(title=title.render(locale)[:45], custom_id="remix-modal", timeout=MODAL_TIMEOUT_S)
         self._run = run
         self.prompt = _prompt(prompt)
         self.image_weight: discord.ui.TextInput[Any] = discord.ui.TextInput(
@@ -54,11 +55,15 @@ class RemixModal(_Form):
             custom_id="rendering_speed",
             required=False,
             min_values=0,
-            options=[discord.SelectOption(label=speed.title(), value=speed) for speed in RENDERING_SPEEDS],
+            options=[discord.SelectOption(label=speed, value=speed) for speed in RENDERING_SPEEDS],  # the API's codes
         )
-        self.add_item(discord.ui.Label(text=PROMPT_LABEL, component=self.prompt))
-        self.add_item(discord.ui.Label(text=WEIGHT_LABEL, description=WEIGHT_HINT, component=self.image_weight))
-        self.add_item(discord.ui.Label(text=SPEED_LABEL, component=self.rendering_speed))
+        self.add_item(discord.ui.Label(text=PROMPT_LABEL.render(locale), component=self.prompt))
+        self.add_item(
+            discord.ui.Label(
+                text=WEIGHT_LABEL.render(locale), description=WEIGHT_HINT.render(locale), component=self.image_weight
+            )
+        )
+        self.add_item(discord.ui.Label(text=SPEED_LABEL.render(locale), component=self.rendering_speed))
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         try:
@@ -68,23 +73,27 @@ class RemixModal(_Form):
             speed = self.rendering_speed.values[0] if self.rendering_speed.values else None
             await self._run(interaction, self.prompt.value, int(weight_text) if weight_text else None, speed)
         except Exception as error:  # modals bypass the command tree: the same error path, called by hand
+            # not translated: a log line's context
             await report_error(interaction, error, context=f"{self.custom_id} by {interaction.user.id}")
 
 
 class EditModal(_Form):
     """Edit: the prompt (prefilled) and a mask to upload. `run` starts the job."""
 
-    def __init__(self, title: str, prompt: str, run: RunEdit) -> None:
-        super().__init__(title=title[:45], custom_id="edit-modal", timeout=MODAL_TIMEOUT_S)
+    def __init__(self, title: Message, prompt: str, run: RunEdit, locale: object | None) -> None:
+        super().__init__(title=title.render(locale)[:45], custom_id="edit-modal", timeout=MODAL_TIMEOUT_S)
         self._run = run
         self.prompt = _prompt(prompt)
         self.mask: discord.ui.FileUpload[Any] = discord.ui.FileUpload(custom_id="mask", min_values=1, max_values=1)
-        self.add_item(discord.ui.Label(text=PROMPT_LABEL, component=self.prompt))
-        self.add_item(discord.ui.Label(text=MASK_LABEL, description=MASK_HINT, component=self.mask))
+        self.add_item(discord.ui.Label(text=PROMPT_LABEL.render(locale), component=self.prompt))
+        self.add_item(
+            discord.ui.Label(text=MASK_LABEL.render(locale), description=MASK_HINT.render(locale), component=self.mask)
+        )
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         try:
             (mask,) = self.mask.values
             await self._run(interaction, self.prompt.value, mask)
         except Exception as error:
+            # not translated: a log line's context
             await report_error(interaction, error, context=f"{self.custom_id} by {interaction.user.id}")

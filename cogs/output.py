@@ -14,7 +14,7 @@ import discord
 
 from bot.jobs import Posted, PostedAttachment, Result
 from bot.money import format_amount
-from cogs.feedback import REFUSAL_LIFETIME_S, report_error, report_in_reply, token_gone
+from cogs.feedback import REFUSAL_LIFETIME_S, report_error, report_in_reply, server_locale, token_gone
 from cogs.layout import result_view
 
 EMBED_COLOUR: Final = discord.Colour.from_rgb(98, 70, 234)
@@ -78,6 +78,7 @@ class _UploadBuffer(io.BytesIO):
     them to hand out a writable view: every image copied once more on the event loop just before the upload,
     and twice the image bytes in memory while it runs (bench/transfer.py, bench/memory.py). A read-only view of
     the same bytes answers the size question; a writer would get a TypeError rather than corrupt anything.
+    `tests/test_upload_buffer.py` pins that aiohttp sizes and sends it without that copy.
     """
 
     def __init__(self, data: bytes) -> None:
@@ -117,7 +118,10 @@ class InteractionOutput:
         message: discord.Message
         try:
             message = await self._interaction.edit_original_response(
-                content=None, embed=render_result(result), attachments=result_files(result), view=result_view(result)
+                content=None,
+                embed=render_result(result),
+                attachments=result_files(result),
+                view=result_view(result, server_locale(self._interaction)),
             )
         except discord.HTTPException as error:
             if not token_gone(error):
@@ -127,7 +131,7 @@ class InteractionOutput:
                 f"{self._interaction.user.mention}, here is your /{result.spec.command}.",
                 embed=render_result(result),
                 files=result_files(result),
-                view=result_view(result),
+                view=result_view(result, server_locale(self._interaction)),
             )
         return _posted(message)
 
@@ -182,7 +186,7 @@ class ReplyOutput:
             content=f"🔁 Remixed by {self._member.mention}",
             embed=render_result(result),
             attachments=result_files(result),
-            view=result_view(result),
+            view=result_view(result, self._source.guild.preferred_locale if self._source.guild else None),
         )
         return _posted(message)
 

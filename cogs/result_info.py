@@ -7,50 +7,55 @@ from typing import Final
 
 import discord
 
+from bot.i18n import _
 from bot.jobs import derive
 from bot.ledger import Job, JobResult
 from bot.money import format_amount
 from cogs.output import EMBED_COLOUR, inert
 
-INFO_TITLE: Final = "Job {job_id}"
-MADE_BY: Final = "/{command} by <@{user_id}>, {when}"
+INFO_TITLE: Final = _("Job {job_id}")
+MADE_BY: Final = _("/{command} by {member}, {when}")
 NOT_SET: Final = "—"
-# Field names, and the value templates that need one.
+# Field names, in the language of the member who asked.
 FIELD_NAMES: Final = {
-    "made": "Made",
-    "parameters": "Parameters",
-    "seeds": "Seeds",
-    "model": "Model",
-    "cost": "Cost",
-    "source": "Derived from",
-    "inputs": "Input images",
+    "made": _("Made"),
+    "parameters": _("Parameters"),
+    "seeds": _("Seeds"),
+    "model": _("Model"),
+    "cost": _("Cost"),
+    "source": _("Derived from"),
+    "inputs": _("Input images"),
 }
-SOURCE_JOB: Final = "job {job_id}"
+SOURCE_JOB: Final = _("job {job_id}")
 INPUT_IMAGE: Final = "{option}: {link}"
 MESSAGE_LINK: Final = "https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
-def info_embed(job: Job, shown: JobResult | None) -> discord.Embed:
-    """The Info embed for `job`; `shown` adds each image's seed when the job's result is at hand."""
-    embed = discord.Embed(title=INFO_TITLE.format(job_id=job.job_id), colour=EMBED_COLOUR)
+def info_embed(job: Job, shown: JobResult | None, locale: object | None) -> discord.Embed:
+    """The Info embed for `job` in `locale`; `shown` adds each image's seed when the job's result is at hand."""
+
+    def field(key: str, value: str, *, inline: bool = True) -> None:
+        embed.add_field(name=FIELD_NAMES[key].render(locale), value=value, inline=inline)
+
+    embed = discord.Embed(title=INFO_TITLE.with_params(job_id=job.job_id).render(locale), colour=EMBED_COLOUR)
     if job.prompt:
         embed.description = _clip(inert(job.prompt), 4000)
     when = discord.utils.format_dt(job.created_at, "f")
-    embed.add_field(name=FIELD_NAMES["made"], value=MADE_BY.format(command=job.command, user_id=job.user_id, when=when))
+    field("made", MADE_BY.with_params(command=job.command, member=f"<@{job.user_id}>", when=when).render(locale))
     options = derive.options_of(job)
     lines = [f"`{name}`: {_value(value)}" for name, value in sorted(options.items()) if name != "prompt"]
-    embed.add_field(name=FIELD_NAMES["parameters"], value=_clip("\n".join(lines) or NOT_SET), inline=False)
+    field("parameters", _clip("\n".join(lines) or NOT_SET), inline=False)
     seeds = [image.seed for image in shown.images if image.seed is not None] if shown else []
     if not seeds and job.seed is not None:
         seeds = [job.seed]
-    embed.add_field(name=FIELD_NAMES["seeds"], value=", ".join(map(str, seeds)) or NOT_SET)
+    field("seeds", ", ".join(map(str, seeds)) or NOT_SET)
     model = options.get("model") or ("V_3" if job.operation not in ("upscale", "describe") else None)
     speed = options.get("rendering_speed")
-    embed.add_field(name=FIELD_NAMES["model"], value=f"{model or NOT_SET}{f' · {speed}' if speed else ''}")
-    embed.add_field(name=FIELD_NAMES["cost"], value=format_amount(job.cost) if job.cost is not None else NOT_SET)
+    field("model", f"{model or NOT_SET}{f' · {speed}' if speed else ''}")
+    field("cost", format_amount(job.cost, locale) if job.cost is not None else NOT_SET)
     source = derive.source_job_of(job)
     if source is not None:
-        embed.add_field(name=FIELD_NAMES["source"], value=SOURCE_JOB.format(job_id=source))
+        field("source", SOURCE_JOB.with_params(job_id=source).render(locale))
     inputs = derive.recorded_inputs(job)
     if inputs:
         links = [
@@ -62,7 +67,7 @@ def info_embed(job: Job, shown: JobResult | None) -> discord.Embed:
             )
             for name, s in inputs.items()
         ]
-        embed.add_field(name=FIELD_NAMES["inputs"], value=_clip("\n".join(links)), inline=False)
+        field("inputs", _clip("\n".join(links)), inline=False)
     return embed
 
 

@@ -15,20 +15,21 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
+from bot.i18n import Message, _
 from bot.jobs import ImageSource, JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
 from bot.ledger import Job, JobResult
 from cogs.click_output import ClickOutput
 from cogs.common import input_file
 from cogs.feedback import refuse_unserved, report_error
-from cogs.layout import EDIT_LABEL, IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS
+from cogs.layout import AGAIN_LABEL, EDIT_LABEL, IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS, numbered
 from cogs.modals import EditModal, RemixModal
 from cogs.result_info import info_embed
 from cogs.sources import fetch_image, fetch_message, fetched, message_images, requester
 
 _FORMS: Final = frozenset({"remix", "edit"})  # they open a form: a second click just opens it again
-ALREADY_STARTED: Final = "You clicked that a moment ago: one job is already on its way."
-NOT_YOURS: Final = "Only the member who made this result, or a moderator, can delete it."
+ALREADY_STARTED: Final = _("You clicked that a moment ago: one job is already on its way.")
+NOT_YOURS: Final = _("Only the member who made this result, or a moderator, can delete it.")
 
 
 def _bot(interaction: discord.Interaction[Any]) -> IdeogramBot:
@@ -72,7 +73,7 @@ async def _image(
 
 
 async def _submit(
-    interaction: discord.Interaction[Any], spec: JobSpec, source: discord.Message, action: str, emoji: str
+    interaction: discord.Interaction[Any], spec: JobSpec, source: discord.Message, action: Message, emoji: str
 ) -> None:
     await _bot(interaction).jobs.submit(spec, ClickOutput(interaction, source, action, emoji))
 
@@ -95,7 +96,7 @@ async def run_image_action(
     try:
         if action not in _FORMS:
             if _repeated(interaction, f"{action}:{job_id}:{number}:{variant}"):
-                await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
+                await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
                 return
             await _acknowledge(interaction)
         who = requester(interaction)
@@ -103,27 +104,28 @@ async def run_image_action(
             job = await _job(interaction, job_id)
             descriptions = await derive.descriptions_of(_bot(interaction).ledger, job_id)
             spec = derive.imagine(job, descriptions, number, who)
-            await _submit(interaction, spec, _message(interaction), IMAGINE_LABEL.format(number=number), "💡")
+            await _submit(interaction, spec, _message(interaction), numbered(IMAGINE_LABEL, number), "💡")
             return
         result = await _result(interaction, job_id)
         source = derive.result_image(result, number)
         if action == "remix":
             weight = _bot(interaction).settings.budget.remix_image_weight
-            await interaction.response.send_modal(_remix_modal(result, source, number, weight))
+            await interaction.response.send_modal(_remix_modal(result, source, number, weight, interaction.locale))
             return
         if action == "edit":
-            await interaction.response.send_modal(_edit_modal(result, source, number))
+            await interaction.response.send_modal(_edit_modal(result, source, number, interaction.locale))
             return
         image = await _image(interaction, source)
         if action == "upscale":
             spec = derive.upscale(result, image, who)
-            label, emoji = UPSCALE_LABEL.format(number=number), "🔍"
+            label, emoji = numbered(UPSCALE_LABEL, number), "🔍"
         else:
             strength: derive.Strength = "strong" if variant == "strong" else "subtle"
             spec = derive.vary(result, image, who, strength)
-            label, emoji = VARY_LABELS[strength].format(number=number), "🌀"
+            label, emoji = numbered(VARY_LABELS[strength], number), "🌀"
         await _submit(interaction, spec, _message(interaction), label, emoji)
     except Exception as error:  # components bypass the command tree: the same error path, called by hand
+        # not translated: a log line's context
         await report_error(interaction, error, context=f"{action}:{job_id}:{number} by {interaction.user.id}")
 
 
@@ -132,26 +134,26 @@ def _prompt_of(result: JobResult, source: ImageSource) -> str:
     return result.prompt or returned or ""
 
 
-def _edit_modal(result: JobResult, source: ImageSource, number: int) -> EditModal:
+def _edit_modal(result: JobResult, source: ImageSource, number: int, locale: object | None) -> EditModal:
     async def run(interaction: discord.Interaction[Any], text: str, mask: discord.Attachment) -> None:
         image = await _image(interaction, source)
         spec = derive.edit(result, image, input_file(mask, "mask"), requester(interaction), prompt=text)
         message = interaction.message or await fetch_message(_bot(interaction), source.channel_id, source.message_id)
-        await _submit(interaction, spec, message, EDIT_LABEL.format(number=number), "✏️")
+        await _submit(interaction, spec, message, numbered(EDIT_LABEL, number), "✏️")
 
-    return EditModal(EDIT_LABEL.format(number=number), _prompt_of(result, source), run)
+    return EditModal(numbered(EDIT_LABEL, number), _prompt_of(result, source), run, locale)
 
 
-def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: int) -> RemixModal:
+def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: int, locale: object | None) -> RemixModal:
     async def run(interaction: discord.Interaction[Any], text: str, weight: int | None, speed: str | None) -> None:
         image = await _image(interaction, source)
         spec = derive.remix(
             result, image, requester(interaction), prompt=text, image_weight=weight, rendering_speed=speed
         )
         message = interaction.message or await fetch_message(_bot(interaction), source.channel_id, source.message_id)
-        await _submit(interaction, spec, message, REMIX_LABEL.format(number=number), "🎨")
+        await _submit(interaction, spec, message, numbered(REMIX_LABEL, number), "🎨")
 
-    return RemixModal(REMIX_LABEL.format(number=number), _prompt_of(result, source), weight, run)
+    return RemixModal(numbered(REMIX_LABEL, number), _prompt_of(result, source), weight, run, locale)
 
 
 async def run_result_action(interaction: discord.Interaction[Any], action: str, job_id: int) -> None:
@@ -159,13 +161,13 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
     try:
         if action == "again":
             if _repeated(interaction, f"again:{job_id}"):
-                await interaction.response.send_message(ALREADY_STARTED, ephemeral=True)
+                await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
                 return
             await _acknowledge(interaction)
         job = await _job(interaction, job_id)
         if action == "info":
             shown = await _bot(interaction).ledger.find_result(_message(interaction).id)
-            embed = info_embed(job, shown if shown is not None and shown.job_id == job_id else None)
+            embed = info_embed(job, shown if shown is not None and shown.job_id == job_id else None, interaction.locale)
             await interaction.response.send_message(embed=embed, ephemeral=True)
         elif action == "delete":
             if interaction.user.id != job.user_id and not _bot(interaction).is_moderator(interaction.user):
@@ -176,8 +178,9 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
             sources = derive.inputs_to_fetch(job)
             images = {name: await _image(interaction, source, name) for name, source in sources.items()}
             spec = derive.again(job, requester(interaction), images)
-            await _submit(interaction, spec, _message(interaction), "Again", "🎲")
+            await _submit(interaction, spec, _message(interaction), AGAIN_LABEL, "🎲")
     except Exception as error:
+        # not translated: a log line's context
         await report_error(interaction, error, context=f"{action}:{job_id} by {interaction.user.id}")
 
 

@@ -15,12 +15,14 @@ import yarl
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.jobs import ImageSource, InputFile
 from bot.jobs.derive import FetchedImage, Requester
 
-NO_IMAGE: Final = "There is no image in that message. Pick a message with an image attachment or image embed."
-MESSAGE_GONE: Final = "That message is gone (or the bot can't read it any more), so its image can't be used."
-IMAGE_GONE: Final = "That image is no longer on its message, so it can't be used."
+NO_IMAGE: Final = _("There is no image in that message. Pick a message with an image attachment or image embed.")
+MESSAGE_GONE: Final = _("That message is gone (or the bot can't read it any more), so its image can't be used.")
+IMAGE_GONE: Final = _("That image is no longer on its message, so it can't be used.")
+SERVERS_ONLY: Final = _("This only works in a server's channels.")
 _IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".avif")
 # Embed images are fetched only from Discord's own hosts (and the configured API host: a proxy, or the tests'
 # fake): an embed may point anywhere, and the bot must not fetch arbitrary URLs for anyone who asks.
@@ -41,7 +43,7 @@ class MessageImage:
 
 def requester(interaction: discord.Interaction[Any]) -> Requester:
     if interaction.guild_id is None or interaction.channel_id is None:
-        raise UserFacingError("This only works in a server's channels.")
+        raise UserFacingError(SERVERS_ONLY)
     return Requester(interaction.guild_id, interaction.channel_id, interaction.user.id)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from bot.errors import UserFacingError
+from bot.i18n import Message, _
 from bot.ideogram.catalog import OPERATION_MODELS, OPTIONS, applies, carried
 from bot.ideogram.values import V3_MODEL
 from bot.jobs.model import ImageSource, InputFile, JobSpec
@@ -35,14 +36,15 @@ SOURCE_JOB_KEY: Final = "source_job_id"
 _NOT_OPTIONS: Final = frozenset({INPUTS_KEY, SOURCE_JOB_KEY})
 _DESCRIPTIONS_KEY: Final = "job:{job_id}:descriptions"
 
-CANT_FETCH_AGAIN: Final = (
+CANT_FETCH_AGAIN: Final = _(
     "This result was made from an attachment the bot can't fetch again. Run the command again with the image."
 )
-UNKNOWN_JOB: Final = "That result is no longer known to the bot. Run the command again instead."
-NO_SUCH_IMAGE: Final = "This result has {count} image(s), so there is no image {number}."
-NO_SUCH_IMAGE_TO_REMIX: Final = "This result has {count} image(s), so there is no image {number} to remix."
-NO_PROMPT: Final = "This result has no prompt to remix with. Use `/remix` and write one."
-NO_SUCH_DESCRIPTION: Final = "That description is no longer known to the bot. Run /describe again."
+UNKNOWN_JOB: Final = _("That result is no longer known to the bot. Run the command again instead.")
+# With `count` and `number` (`with_params`).
+NO_SUCH_IMAGE: Final = _("This result has {count} image(s), so there is no image {number}.")
+NO_SUCH_IMAGE_TO_REMIX: Final = _("This result has {count} image(s), so there is no image {number} to remix.")
+NO_PROMPT: Final = _("This result has no prompt to remix with. Use `/remix` and write one.")
+NO_SUCH_DESCRIPTION: Final = _("That description is no longer known to the bot. Run /describe again.")
 
 
 @dataclass(frozen=True)
@@ -111,12 +113,12 @@ async def descriptions_of(ledger: Ledger, job_id: int) -> list[str]:
     return [str(text) for text in loaded] if isinstance(loaded, list) else []
 
 
-def result_image(source: JobResult, number: int, refusal: str = NO_SUCH_IMAGE) -> ImageSource:
+def result_image(source: JobResult, number: int, refusal: Message = NO_SUCH_IMAGE) -> ImageSource:
     """Image `number` (1-based, as the buttons count: posted images only) of a result; `refusal` (with
     `{count}` and `{number}`) says why not."""
     posted = [image for image in source.images if image.is_safe and image.attachment_id is not None]
     if not 1 <= number <= len(posted) or source.message_id is None:
-        raise UserFacingError(refusal.format(count=len(posted), number=number))
+        raise UserFacingError(refusal.with_params(count=len(posted), number=number))
     return ImageSource(source.channel_id, source.message_id, posted[number - 1].attachment_id, number)
 
 

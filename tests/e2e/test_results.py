@@ -262,3 +262,13 @@ async def test_info_shows_the_members_text_inert(running: World) -> None:
     inert = r"\[free nitro](https://evil.example) \*\*now\*\* @" + "\u200beveryone"
     assert embed["description"] == inert
     assert f"`negative_prompt`: {inert}" in embed["fields"][1]["value"]
+
+
+async def test_the_actions_speak_the_servers_language(running: World) -> None:
+    running.guild.locale = "zh-CN"  # the server's preferred locale, as interactions carry it
+    result = await imagine(running, num_images=1)
+    labels = [c.get("label") for row in result.components for c in row["components"]]
+    assert labels[:5] == ["放大 1", "变体 1（轻微）", "变体 1（强烈）", "重混 1", "重绘 1"]
+    await click(running, result, f"upscale:{job_id(result)}:1", running.moderator)
+    upscaled = await reply_result(running, result)
+    assert upscaled.content == f"🔍 为 {running.moderator.mention} 完成的放大 1"

@@ -106,11 +106,27 @@ async def test_every_action_works_after_a_restart_with_every_cdn_url_expired(wor
     world.discord.clock.advance(7 * 24 * 3600)  # every URL the bot saw has expired
     await world.start_bot()
 
-    for action, modal in [("upscale", {}), ("vary:subtle", {}), ("remix", {"prompt": "after", "image_weight": "40"})]:
+    derived = [
         await run_action(world, result, action, 2, **modal)
+        for action, modal in [
+            ("upscale", {}),
+            ("vary:subtle", {}),
+            ("remix", {"prompt": "after", "image_weight": "40"}),
+        ]
+    ]
     requests = [r for r in world.ideogram.api_requests if r.path != f"{V3}/generate"]
     assert len(requests) == 3
     assert {pixel_hash(sent_image(r)) for r in requests} == {pixel_hash(result.attachments[1].data)}
+
+    # Again on the variation, after one more restart a week later: its input is fetched from the original result.
+    await world.stop_bot()
+    world.discord.clock.advance(7 * 24 * 3600)
+    await world.start_bot()
+    varied = derived[1]
+    await click(world, varied, button(varied, "again"))
+    await reply_result(world, varied)
+    *_, again = requests_to(world, REMIX_ROUTE)
+    assert pixel_hash(sent_image(again)) == pixel_hash(result.attachments[1].data)
 
 
 @pytest.mark.parametrize(("count", "rows", "selects"), [(1, 2, 0), (4, 5, 0), (8, 5, 4)])

@@ -35,6 +35,8 @@ EXTENSIONS: Final = (
     "cogs.generate",
     "cogs.budget",
     "cogs.reactions",
+    "cogs.results",
+    "cogs.context_menus",
     # members' own tools and the server's policy (members branch)
     "cogs.settings",
     "cogs.history",

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.ledger import ResultImage
 from tests.e2e.conftest import World, png
+from tests.e2e.results_support import reply_result
 from tests.e2e.support import fields
 from tests.fakes.discord import FakeInteraction, FakeMember, FakeMessage
 
@@ -133,7 +134,9 @@ async def test_reset_clears_the_defaults(running: World) -> None:
 async def test_settings_apply_to_buttons_as_well(running: World) -> None:
     result = await running.result(await running.slash("imagine", prompt="a lighthouse"))
     await ask(running, "settings", member=running.moderator, rendering_speed="FLASH")
-    again = await running.result(await running.discord.click(result, running.moderator, result.custom_ids[0]))
+    [again_id] = [custom_id for custom_id in result.custom_ids if custom_id.startswith("again:")]
+    await running.discord.click(result, running.moderator, again_id)
+    again = await reply_result(running, result)
     assert running.ideogram.api_requests[-1].value("rendering_speed") == "FLASH"
     assert "rendering_speed FLASH" in fields(again)["Note"]
 

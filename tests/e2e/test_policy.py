@@ -17,6 +17,7 @@ import pytest
 from bot.ledger import ServerPolicy
 from cogs.policy import NO_ROLES
 from tests.e2e.conftest import MANAGE_GUILD, World
+from tests.e2e.results_support import button, click_refused_privately
 from tests.e2e.support import NOTHING_CHARGED, balance, refused_privately
 from tests.e2e.test_budget import MovableClock
 from tests.e2e.test_reactions import SHORT_LIFETIME_S, react, reactions_cog, replies_to
@@ -95,8 +96,11 @@ async def test_channels(world: World) -> None:
     result = await world.result(await world.discord.slash(world.guild, general, world.member, "imagine", prompt="x"))
     await reply(world, mod, "policy channels", action="remove", channel=general)
     assert (await policy(world)).channel_ids == {art.id}
-    click = await world.discord.click(result, world.member, result.custom_ids[0])
-    assert "only in" in await refused_privately(world, click)
+    click = await world.discord.click(result, world.member, button(result, "again"))
+    assert "only in" in await click_refused_privately(world, click)
+    # So is a context menu there (on the same result).
+    menu = await world.discord.message_command(world.guild, general, world.member, "Upscale image", result)
+    assert f"only in <#{art.id}>" in await world.private_reply(menu)
     assert len(world.ideogram.api_requests) == 1
 
     # In the allowed channel it works; `clear` lets it work everywhere again.
@@ -137,6 +141,22 @@ async def test_blocked_words_in_a_command(running: World, field: str, options: d
         f"{NOTHING_CHARGED}"
     )
     assert running.ideogram.api_requests == []
+
+
+async def test_a_blocked_word_in_a_remix_modal_is_refused(running: World) -> None:
+    result = await running.result(await running.slash("imagine", prompt="a harbour"))
+    await reply(running, running.moderator, "policy words", action="add", word="dragon")
+    opened = await running.discord.message_command(
+        running.guild, running.channel, running.member, "Remix image", result
+    )
+    await opened.wait_for(lambda i: i.modal)
+    submitted = await running.discord.submit_modal(
+        opened, {"prompt": "a harbour with a Ｄｒａｇｏｎ", "image_weight": "50"}
+    )
+    text = await running.private_reply(submitted)
+    assert "Your prompt contains a word this server's moderators have blocked." in text
+    assert "ｒａｇｏｎ" not in text
+    assert len(running.ideogram.api_requests) == 1
 
 
 async def test_blocked_words_list_remove_and_whole_words(running: World) -> None:

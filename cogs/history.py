@@ -12,9 +12,13 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
+from bot.jobs import derive
 from bot.ledger import Job, JobResult
 from bot.money import format_amount
 from cogs.feedback import report_error
+from cogs.layout import actions_view
+from cogs.result_info import info_embed
+from cogs.sources import fetch_message
 
 Interaction = discord.Interaction[IdeogramBot]
 
@@ -106,34 +110,32 @@ async def history_page(bot: IdeogramBot, interaction: Interaction, page: int) ->
     return embed, view
 
 
-def job_embed(job: JobResult) -> discord.Embed:
-    embed = discord.Embed(title=f"Job #{job.job_id}: /{job.command}", colour=discord.Colour.blurple())
-    embed.description = discord.utils.escape_markdown(clip(job.prompt or "", 4000)) or None
+def job_embed(job: JobResult, locale: object | None) -> discord.Embed:
+    """A result's Info (parameters, seeds, model, cost, source), with its status, a link and why it failed."""
+    embed = info_embed(job, job, locale)
     embed.add_field(name="Status", value=STATUS_WORDS[job.status])
-    embed.add_field(name="Cost", value=format_amount(job.cost or 0))
-    embed.add_field(name="Started", value=when(job))
-    embed.add_field(name="By", value=f"<@{job.user_id}>")
-    parameters = "\n".join(
-        f"`{name}`: {discord.utils.escape_markdown(clip(str(value), 200))}"
-        for name, value in job.parameters.items()
-        if name != "prompt"
-    )
-    embed.add_field(name="Parameters", value=clip(parameters, 1024) or "the command's defaults", inline=False)
-    seeds = list(dict.fromkeys(image.seed for image in job.images if image.seed is not None))
-    if seeds:
-        embed.add_field(name="Seed" if len(seeds) == 1 else "Seeds", value=", ".join(map(str, seeds)))
-    if job.images:
-        posted = sum(1 for image in job.images if image.attachment_id is not None)
-        embed.add_field(name="Images", value=f"{posted} posted of {len(job.images)}")
-    source = getattr(job, "source_job_id", None)
-    if source is not None:
-        embed.add_field(name="Derived from", value=f"job #{source}")
     url = jump_url(job)
     if url:
         embed.add_field(name="Result", value=f"[jump to it]({url})")
     if job.error and job.status == "failed":
         embed.add_field(name="Why it failed", value=clip(job.error, 1024), inline=False)
     return embed
+
+
+async def job_actions(bot: IdeogramBot, job: JobResult, locale: object | None) -> discord.ui.View | None:
+    """The result's own buttons, while its message still exists (clicks act on that message)."""
+    if job.message_id is None or job.status != "succeeded":
+        return None
+    try:
+        await fetch_message(bot, job.channel_id, job.message_id)
+    except UserFacingError:
+        return None
+    descriptions = await derive.descriptions_of(bot.ledger, job.job_id) if job.operation == "describe" else []
+    again = job.operation != "describe" and all(s is not None for s in derive.recorded_inputs(job).values())
+    images = sum(1 for image in job.images if image.attachment_id is not None)
+    return actions_view(
+        job.job_id, images=images, descriptions=len(descriptions), again=again and images > 0, locale=locale
+    )
 
 
 class History(commands.Cog):
@@ -158,7 +160,12 @@ class History(commands.Cog):
             raise UserFacingError(NO_SUCH_JOB.format(job_id=job_id))
         if job.user_id != interaction.user.id and not await self.bot.is_moderator(interaction.user):
             raise UserFacingError(NOT_YOURS.format(job_id=job_id))
-        await interaction.response.send_message(embed=job_embed(job), ephemeral=True)
+        locale = interaction.locale
+        view = await job_actions(self.bot, job, interaction.guild_locale)
+        if view is None:
+            await interaction.response.send_message(embed=job_embed(job, locale), ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=job_embed(job, locale), view=view, ephemeral=True)
 
 
 async def setup(bot: IdeogramBot) -> None:

@@ -212,15 +212,34 @@ async def test_job_in_full_for_its_author_and_a_moderator_but_not_someone_else(r
     assert running.bot is not None
     [job] = [j for j, _ in await running.bot.ledger.member_jobs(running.guild.id, running.member.id, limit=1)]
     for who in (running.member, running.moderator):
-        shown = text_of(await ask(running, "job", member=who, id=job.job_id))
-        assert f"Job #{job.job_id}: /imagine" in shown
+        answer = await ask(running, "job", member=who, id=job.job_id)
+        shown = text_of(answer)
+        assert f"Job {job.job_id}" in shown
         assert "a red fox" in shown
         assert "`rendering_speed`: TURBO" in shown
         assert "`num_images`: 2" in shown
-        assert "Seed: 42" in shown
+        assert "Seeds: 42" in shown
         assert "Cost: $0.06" in shown
         assert "Status: done" in shown
         assert f"/{running.channel.id}/{result.id}" in shown
+        # The result still exists, so its buttons come along, and they act on the result itself.
+        assert answer.custom_ids == result.custom_ids
+
+    answer = await ask(running, "job", id=job.job_id)
+    await running.discord.click(answer, running.member, f"upscale:{job.job_id}:2")
+    upscaled = await reply_result(running, result)
+    assert upscaled.attachments
+    assert running.ideogram.api_requests[-1].path == "/ideogram/upscale"
+
+    # Once the result is deleted, /job still shows the job, without buttons.
+    await running.discord.click(result, running.member, f"delete:{job.job_id}")
+    await running.discord.wait_for(lambda: result.deleted, what="the result to be deleted")
+    gone = await ask(running, "job", id=job.job_id)
+    assert "Status: done" in text_of(gone)
+    assert gone.custom_ids == []
+    # Asking Discord for the deleted message was the check (a 404 the fake records): expected, once.
+    [looked] = [v for v in running.discord.violations if v.kind == "unknown_message"]
+    running.discord.violations.remove(looked)
 
     stranger = running.discord.add_member(running.guild, "stranger")
     refused = text_of(await ask(running, "job", member=stranger, id=job.job_id))

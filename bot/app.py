@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions")
 SHUTDOWN_GRACE_S: Final = 60.0
+COMMAND_TREE_HASH: Final = "command_tree_hash"  # ledger state key prefix: the last tree synced to each scope
 
 
 class BotTree(app_commands.CommandTree["IdeogramBot"]):
@@ -100,18 +101,30 @@ class IdeogramBot(commands.AutoShardedBot):
         targets: list[discord.Object | None] = [
             discord.Object(id=guild_id) for guild_id in self.settings.discord.sync_guild_ids
         ] or [None]
+        if targets != [None]:
+            await self.clear_global_commands()
         for guild in targets:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
             payload = await self._tree_payload(guild)
             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-            key = f"command_tree_hash:{guild.id if guild else 'global'}"
+            key = f"{COMMAND_TREE_HASH}:{guild.id if guild else 'global'}"
             if self.settings.discord.sync_on_start == "changed" and await self.ledger.get_state(key) == digest:
                 log.info("command tree unchanged for %s; not syncing", guild.id if guild else "global")
                 continue
             synced = await self.tree.sync(guild=guild)
             await self.ledger.set_state(key, digest)
             log.info("synced %d commands to %s", len(synced), guild.id if guild else "global")
+
+    async def clear_global_commands(self) -> None:
+        """With `sync_guild_ids` set, global commands synced by an earlier start would show twice in those servers
+        (once global, once the guild's copy): remove them. One GET per start when there are none."""
+        registered = await self.tree.fetch_commands()
+        if not registered or self.application_id is None:
+            return
+        await self.http.bulk_upsert_global_commands(self.application_id, payload=[])
+        await self.ledger.set_state(f"{COMMAND_TREE_HASH}:global", "")
+        log.info("removed %d global commands: [discord] sync_guild_ids is set, they would show twice", len(registered))
 
     async def plan_shards(self) -> None:
         """Ask Discord for the recommended shard count (unless configured) and how many shards may IDENTIFY at

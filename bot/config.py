@@ -201,6 +201,8 @@ def _describe_one(error: Any) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key (check the spelling against config.example.toml)"
+        if not section:
+            where, message = f"[{key}]", "unknown section (check the spelling against config.example.toml)"
     return f"{where}: {message}"
 
 

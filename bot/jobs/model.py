@@ -65,7 +65,7 @@ class Result:
     withheld: int
     cost: int
     balance: Balance
-    notes: Sequence[Text]  # catalogue messages, rendered where the result is shown
+    notes: Sequence[Text]
     descriptions: Sequence[str] = ()
 
 

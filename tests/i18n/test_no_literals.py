@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CONVERTED = (
     "bot/errors.py",
+    "bot/jobs/admission.py",
     "bot/jobs/runner.py",
     "bot/jobs/steps.py",
     "bot/jobs/notice.py",

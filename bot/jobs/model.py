@@ -65,7 +65,11 @@ class Result:
     withheld: int
     cost: int
     balance: Balance
+<<<<<<< HEAD
     notes: Sequence[Text]
+=======
+    notes: Sequence[Text]  # catalogue messages, rendered where the result is shown
+>>>>>>> main
     descriptions: Sequence[str] = ()
 
 

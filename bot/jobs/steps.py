@@ -35,7 +35,7 @@ async def prepare(spec: JobSpec, *, max_upload: int) -> Prepared:
     if "image" in data:
         main = await prepare_input(data["image"], option="image", max_bytes=max_upload)
         if spec.operation == "reframe":
-            main, _cropped = await square_for_reframe(main, max_bytes=max_upload)
+            main = (await square_for_reframe(main, max_bytes=max_upload))[0]
         notes.extend(_("Your image: {note}.", note=note) for note in main.adjustments)
         images["image"] = main.data
     if "mask" in data and main is not None:

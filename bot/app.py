@@ -30,7 +30,7 @@ from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions")
+EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions", "cogs.results", "cogs.context_menus")
 SHUTDOWN_GRACE_S: Final = 60.0
 COMMAND_TREE_HASH: Final = "command_tree_hash"  # ledger state key prefix: the last tree synced to each scope
 

@@ -1,25 +1,23 @@
 """How a job shows up in Discord: the result embed, and the two places a job reports to.
 
-`InteractionOutput` serves slash commands and the 🎲 Again button (defer, then edit the original response);
-`ReplyOutput` serves reaction remixes (a reply in the channel that is edited into the result). Both implement
+`InteractionOutput` serves slash commands (defer, then edit the original response); `ReplyOutput` serves reaction
+remixes (a reply in the channel that is edited into the result). Both implement
 `bot.jobs.JobOutput`.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from typing import Any, Final
 
 import discord
 
-from bot.app import IdeogramBot
-from bot.errors import UserFacingError
 from bot.i18n import Message, _, _n, render
 from bot.i18n.terms import THIS_PERIOD
-from bot.jobs import JobSpec, Posted, PostedAttachment, Result
+from bot.jobs import Posted, PostedAttachment, Result
 from bot.money import Amount
-from cogs.feedback import REFUSAL_LIFETIME_S, refuse_unserved, report_error, report_in_reply, server_locale, token_gone
+from cogs.feedback import REFUSAL_LIFETIME_S, report_error, report_in_reply, server_locale, token_gone
+from cogs.layout import result_view
 
 # Results, progress and the replies around them are public: in the server's preferred locale.
 EMBED_COLOUR: Final = discord.Colour.from_rgb(98, 70, 234)
@@ -101,60 +99,8 @@ class _UploadBuffer(io.BytesIO):
         return memoryview(self._data)
 
 
-def _files(result: Result) -> list[discord.File]:
+def result_files(result: Result) -> list[discord.File]:
     return [discord.File(_UploadBuffer(f.data), filename=f.filename) for f in result.files]
-
-
-class AgainButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"again:(?P<job_id>[0-9]+)"):
-    """🎲 Again on an /imagine result: the same prompt and settings with a new seed, charged to whoever clicks.
-
-    The job id lives in the custom_id and the job in the database, so the button works after a restart.
-    """
-
-    def __init__(self, job_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Again", emoji="🎲", style=discord.ButtonStyle.secondary, custom_id=f"again:{job_id}"
-            )
-        )
-        self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> AgainButton:
-        return cls(int(match["job_id"]))
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        return await refuse_unserved(interaction)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = interaction.client
-        assert isinstance(bot, IdeogramBot)
-        try:
-            job = await bot.ledger.job(self.job_id)
-            if job is None or job.guild_id != interaction.guild_id or interaction.channel_id is None:
-                raise UserFacingError("That result is no longer known to the bot, so it can't be made again.")
-            spec = JobSpec(
-                guild_id=job.guild_id,
-                channel_id=interaction.channel_id,
-                user_id=interaction.user.id,
-                command=job.command,
-                operation=job.operation,
-                options={name: value for name, value in job.parameters.items() if name != "seed"},
-            )
-            await bot.jobs.submit(spec, InteractionOutput(interaction))
-        except Exception as error:  # buttons bypass the command tree: the same error path, called by hand
-            await report_error(interaction, error, context=f"again:{self.job_id} by {interaction.user.id}")
-
-
-def result_view(result: Result) -> discord.ui.View:
-    """The buttons under a result: 🎲 Again for text-only generations (nothing to re-attach), else none."""
-    view = discord.ui.View(timeout=None)
-    if result.spec.operation == "generate" and not result.spec.files and result.files:
-        view.add_item(AgainButton(result.job_id))
-    view.stop()  # clicks reach the registered AgainButton template; no per-message view needs keeping
-    return view
 
 
 def _posted(message: discord.Message) -> Posted:
@@ -162,7 +108,7 @@ def _posted(message: discord.Message) -> Posted:
 
 
 class InteractionOutput:
-    """A slash command's (or button's) reply: a deferred 'thinking' message edited into the result, or removed
+    """A slash command's reply: a deferred 'thinking' message edited into the result, or removed
     on failure."""
 
     def __init__(self, interaction: discord.Interaction[Any]) -> None:
@@ -184,7 +130,10 @@ class InteractionOutput:
         locale = server_locale(self._interaction)
         try:
             message = await self._interaction.edit_original_response(
-                content=None, embed=render_result(result, locale), attachments=_files(result), view=result_view(result)
+                content=None,
+                embed=render_result(result, locale),
+                attachments=result_files(result),
+                view=result_view(result, locale),
             )
         except discord.HTTPException as error:
             if not token_gone(error):
@@ -196,8 +145,8 @@ class InteractionOutput:
             message = await self._channel().send(
                 here.render(locale),
                 embed=render_result(result, locale),
-                files=_files(result),
-                view=result_view(result),
+                files=result_files(result),
+                view=result_view(result, locale),
             )
         return _posted(message)
 
@@ -257,7 +206,10 @@ class ReplyOutput:
         assert self._reply is not None, "deliver() before started()"
         remixed = _("🔁 Remixed by {member}", member=self._member.mention).render(self._locale)
         message = await self._reply.edit(
-            content=remixed, embed=render_result(result, self._locale), attachments=_files(result)
+            content=remixed,
+            embed=render_result(result, self._locale),
+            attachments=result_files(result),
+            view=result_view(result, self._locale),
         )
         return _posted(message)
 

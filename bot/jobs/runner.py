@@ -35,6 +35,7 @@ from bot.ideogram import (
 from bot.images import check_announced
 from bot.jobs import steps
 from bot.jobs.admission import Admission
+from bot.jobs.derive import recorded_parameters, remember_descriptions
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
 from bot.jobs.notice import ProgressNotice
 from bot.ledger import BudgetExceeded, Ledger, ResultImage
@@ -150,7 +151,7 @@ class JobRunner:
                 user_id=spec.user_id,
                 command=spec.command,
                 operation=spec.operation,
-                parameters=dict(spec.options),
+                parameters=recorded_parameters(spec),
                 prompt=str(spec.options.get("prompt") or ""),
             )
             response = await self._call(run, prepared.request)
@@ -163,6 +164,8 @@ class JobRunner:
             records: list[ResultImage] = []
             if isinstance(response, DescribeResponse):
                 result = steps.described(result, response)
+                # Kept before they are shown: an Imagine button can be clicked at once.
+                await remember_descriptions(self._ledger, job_id, result.descriptions)
             else:
                 downloads = await self._client.download(response)
                 result, records = await steps.generated(result, response, downloads, upload_limit=output.upload_limit)

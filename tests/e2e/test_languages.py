@@ -15,6 +15,7 @@ from tests.fakes.discord import FakeInteraction, FakeMessage
 CHINESE = ("zh-CN", "zh-TW")
 CODE_NAME = re.compile(r"^(V_\w+|\d+x\d+)$")
 SUBCOMMAND, GROUP = 1, 2
+CHAT_INPUT, MESSAGE_MENU = 1, 3
 
 
 def described(command: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -29,7 +30,7 @@ def described(command: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 async def test_every_command_and_option_has_chinese_descriptions(running: World) -> None:
-    synced = running.discord.synced_commands(running.guild)
+    synced = [c for c in running.discord.synced_commands(running.guild) if c.get("type", CHAT_INPUT) == CHAT_INPUT]
     assert {"imagine", "balance", "budget"} <= {command["name"] for command in synced}
     missing = [
         f"{path} ({locale})"
@@ -141,3 +142,12 @@ async def test_a_result_is_in_the_servers_language(world: World, locale: str) ->
     assert values[cost] == price
     assert values[remaining] == left
     assert embed["footer"]["text"].startswith(hint)
+
+
+async def test_context_menus_show_chinese_names(running: World) -> None:
+    # Context menus have no description; their names are picked from a menu, not typed, so they are translated.
+    menus = [c for c in running.discord.synced_commands(running.guild) if c.get("type") == MESSAGE_MENU]
+    assert {menu["name"] for menu in menus} == {"Describe image", "Remix image", "Upscale image"}
+    assert [m["name"] for m in menus if set(m.get("name_localizations") or {}) != set(CHINESE)] == []
+    upscale = next(menu for menu in menus if menu["name"] == "Upscale image")
+    assert upscale["name_localizations"] == {"zh-CN": "放大图片", "zh-TW": "放大圖片"}

@@ -48,6 +48,15 @@ CONVERTED = (
     "cogs/budget.py",
     "cogs/feedback.py",
     "cogs/translator.py",
+    "bot/jobs/derive.py",
+    "bot/jobs/repeats.py",
+    "cogs/click_output.py",
+    "cogs/context_menus.py",
+    "cogs/layout.py",
+    "cogs/modals.py",
+    "cogs/result_info.py",
+    "cogs/results.py",
+    "cogs/sources.py",
 )
 
 _CATALOGUE_CALLS = frozenset({"_", "_n", "N_"})

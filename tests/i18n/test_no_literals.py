@@ -46,6 +46,10 @@ CONVERTED = (
     "bot/images/metadata.py",
     "bot/images/upload.py",
     "cogs/budget.py",
+    "cogs/common.py",
+    "cogs/generate.py",
+    "cogs/output.py",
+    "cogs/reactions.py",
     "cogs/feedback.py",
     "cogs/translator.py",
     "bot/jobs/derive.py",
@@ -107,13 +111,19 @@ class _Finder(ast.NodeVisitor):
         if name in _CATALOGUE_CALLS or name in _TREE_CALLS or name in _INTERNAL_ERRORS or is_log:
             return
         # What the image service said (or what happened on the wire): kept for the log, never shown as ours.
-        node.keywords = [keyword for keyword in node.keywords if keyword.arg != "provider_message"]
+        # `context=` says where a failure happened, for the log line.
+        node.keywords = [keyword for keyword in node.keywords if keyword.arg not in ("provider_message", "context")]
         self.generic_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         # `class Budget(GroupCog, name=..., description=...)`: the group's description goes to the Translator.
         node.keywords = [keyword for keyword in node.keywords if keyword.arg not in ("name", "description")]
         self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        # `Literal["not a remix emoji", ...]`: values a program compares, not text anyone reads.
+        if _name(node.value) != "Literal":
+            self.generic_visit(node)
 
     def visit_Assert(self, node: ast.Assert) -> None:
         self.visit(node.test)

@@ -63,6 +63,26 @@ CONVERTED = (
     "cogs/sources.py",
 )
 
+# English on purpose: what only the operator reads (logs, the command line, configuration errors) and what the
+# ledger stores (entry reasons, SQL). Not checked; listed so that every file is accounted for.
+ENGLISH_BY_DESIGN = (
+    "bot/__main__.py",  # the command line
+    "bot/app.py",  # configuration errors at start-up
+    "bot/check.py",  # --check-config's report
+    "bot/config.py",  # configuration errors
+    "bot/health.py",  # the healthcheck command
+    "bot/startup.py",  # start-up failures, for the operator
+    "bot/usage.py",  # the operator's usage report
+    "bot/pricing.py",  # programmer errors
+    "bot/ledger/db.py",  # SQL and migration errors
+    "bot/ledger/holds.py",  # reasons stored with ledger entries
+    "bot/ledger/jobs.py",
+    "bot/ledger/ledger.py",
+    "bot/ledger/reading.py",
+    "bot/ledger/settings.py",
+    "bot/ledger/sql.py",
+)
+
 _CATALOGUE_CALLS = frozenset({"_", "_n", "N_"})
 # discord.py hands these to the command tree's Translator (cogs/translator.py), and the option catalogue's
 # entries become the tree's descriptions; tests/i18n/test_catalogue.py checks every string of the synced tree
@@ -159,6 +179,11 @@ def _excused(lines: list[str], line: int) -> bool:
         if not text.endswith(("(", "[", "{")):
             return False
     return False
+
+
+def test_the_lists_name_real_files_once() -> None:
+    assert set(CONVERTED).isdisjoint(ENGLISH_BY_DESIGN)
+    assert [path for path in (*CONVERTED, *ENGLISH_BY_DESIGN) if not (ROOT / path).is_file()] == []
 
 
 @pytest.mark.parametrize("path", CONVERTED)

@@ -57,6 +57,7 @@ class Reactions(commands.Cog):
         number = REMIX_EMOJI.get(str(payload.emoji))
         member = payload.member
         if number is None or payload.guild_id is None:
+            # not translated: an Outcome code, dispatched with the `remix_reaction` event
             return "not a remix emoji"
         if member is None or member.bot:
             return "by a bot"

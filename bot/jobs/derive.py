@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from bot.errors import UserFacingError
-from bot.i18n import Message, _
+from bot.i18n import Message, _, _n
 from bot.ideogram.catalog import carried
 from bot.ideogram.values import V3_MODEL
 from bot.jobs.model import ImageSource, InputFile, JobSpec
@@ -40,9 +40,17 @@ CANT_FETCH_AGAIN: Final = _(
     "This result was made from an attachment the bot can't fetch again. Run the command again with the image."
 )
 UNKNOWN_JOB: Final = _("That result is no longer known to the bot. Run the command again instead.")
-# With `count` and `number` (`with_params`).
-NO_SUCH_IMAGE: Final = _("This result has {count} image(s), so there is no image {number}.")
-NO_SUCH_IMAGE_TO_REMIX: Final = _("This result has {count} image(s), so there is no image {number} to remix.")
+# With `count` and `number` (`with_params`; the real `count` picks the plural form when it is shown).
+NO_SUCH_IMAGE: Final = _n(
+    "This result has {count} image, so there is no image {number}.",
+    "This result has {count} images, so there is no image {number}.",
+    count=0,
+)
+NO_SUCH_IMAGE_TO_REMIX: Final = _n(
+    "This result has {count} image, so there is no image {number} to remix.",
+    "This result has {count} images, so there is no image {number} to remix.",
+    count=0,
+)
 NO_PROMPT: Final = _("This result has no prompt to remix with. Use `/remix` and write one.")
 NO_SUCH_DESCRIPTION: Final = _("That description is no longer known to the bot. Run /describe again.")
 

@@ -125,10 +125,19 @@ async def test_a_chinese_server_hears_chinese_in_public_while_an_english_member_
 
 
 RESULT_WORDS = {
-    "en-US": ("Cost", "$0.03", "Remaining", "$0.97 this month", "React 🔁 to remix"),
-    "zh-CN": ("花费", "$0.03", "剩余", "本月 $0.97", "用 🔁 回应可重混"),
-    "zh-TW": ("花費", "US$0.03", "剩餘", "本月 US$0.97", "用 🔁 回應可重混"),
+    "en-US": ("Cost", "$0.03", "Remaining", "$0.97 this month", "React 🔁 to remix", "Upscale 1"),
+    "zh-CN": ("花费", "$0.03", "剩余", "本月 $0.97", "用 🔁 回应可重混", "放大 1"),
+    "zh-TW": ("花費", "US$0.03", "剩餘", "本月 US$0.97", "用 🔁 回應可重混", "放大 1"),
 }
+
+
+def labels(message: FakeMessage) -> list[str]:
+    return [
+        component.get("label", "")
+        for row in message.components
+        for component in row.get("components", [])
+        if component.get("type") == 2
+    ]
 
 
 @pytest.mark.parametrize("locale", RESULT_WORDS)
@@ -136,12 +145,13 @@ async def test_a_result_is_in_the_servers_language(world: World, locale: str) ->
     world.guild.locale = locale
     await world.start_bot()
     result = await world.result(await world.slash("imagine", prompt="a lighthouse", rendering_speed="TURBO"))
-    cost, price, remaining, left, hint = RESULT_WORDS[locale]
+    cost, price, remaining, left, hint, upscale = RESULT_WORDS[locale]
     embed = result.embeds[0]
     values = {field["name"]: field["value"] for field in embed["fields"]}
     assert values[cost] == price
     assert values[remaining] == left
     assert embed["footer"]["text"].startswith(hint)
+    assert upscale in labels(result)  # the buttons under it too
 
 
 async def test_context_menus_show_chinese_names(running: World) -> None:

@@ -82,6 +82,20 @@ def test_translations_keep_the_placeholders_and_every_plural_form(lang: str) -> 
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
+def test_each_message_is_in_the_file_once(lang: str) -> None:
+    """Babel keeps the last of two entries with one msgid; a merge that leaves both hides a translation."""
+    ids = re.findall(r'^msgid "(.+)"$', i18n.po_path(lang).read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert [msgid for msgid in set(ids) if ids.count(msgid) > 1] == []
+
+
+async def test_every_translation_is_still_used() -> None:
+    """A message changed or removed in the code leaves a stale entry: remove it too."""
+    used = {m.msgid for m in code_messages()} | {s.text for s in await tree_strings()}
+    for lang in TRANSLATED:
+        assert [msgid for msgid in entries(lang) if msgid not in used] == [], f"stale entries in {lang}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
 def test_both_languages_translate_the_same_messages(lang: str) -> None:
     other = TRADITIONAL if lang == SIMPLIFIED else SIMPLIFIED
     assert set(entries(lang)) == set(entries(other))

@@ -58,7 +58,7 @@ def test_image_n_counts_posted_images_only() -> None:
     assert derive.result_image(job(prompt="p"), 2).attachment_id == 503
     with pytest.raises(UserFacingError) as refused:
         derive.result_image(job(prompt="p"), 3)
-    assert str(refused.value) == "This result has 2 image(s), so there is no image 3."
+    assert str(refused.value) == "This result has 2 images, so there is no image 3."
 
 
 @pytest.mark.parametrize(("strength", "weight"), [("subtle", 80), ("strong", 35)])

@@ -61,6 +61,15 @@ CONVERTED = (
     "cogs/result_info.py",
     "cogs/results.py",
     "cogs/sources.py",
+    "bot/audit.py",
+    "bot/blocklist.py",
+    "bot/jobs/defaults.py",
+    "bot/jobs/policy.py",
+    "cogs/audit.py",
+    "cogs/help.py",
+    "cogs/history.py",
+    "cogs/policy.py",
+    "cogs/settings.py",
 )
 
 # English on purpose: what only the operator reads (logs, the command line, configuration errors) and what the
@@ -81,6 +90,8 @@ ENGLISH_BY_DESIGN = (
     "bot/ledger/reading.py",
     "bot/ledger/settings.py",
     "bot/ledger/sql.py",
+    "bot/ledger/member_settings.py",
+    "bot/ledger/policy.py",
 )
 
 _CATALOGUE_CALLS = frozenset({"_", "_n", "N_"})

@@ -56,9 +56,9 @@ class ClickOutput:
             self._thinking = True
         self._reply = await self._source.reply(self._text(STARTED), mention_author=False)
 
-    async def progress(self, *, position: int | None, estimate: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
         if self._reply is not None:
-            progress = progress_text(position, estimate, server_locale(self._interaction))
+            progress = progress_text(position, estimate, server_locale(self._interaction), settings=settings)
             await self._reply.edit(content=self._text(WORKING, progress=progress))
 
     async def deliver(self, result: Result) -> Posted:

@@ -4,9 +4,9 @@ One function per derivation; cogs only translate a Discord event into one of the
 these functions name (`ImageSource`). Each derived spec records where its input images came from (so 🎲 Again
 can fetch them once more) and the job it was derived from.
 
-Layers of options, weakest first: the member's defaults (`defaults`, the coming `/settings`; this module's
-`_layered` is the one place they apply), the source job's carried settings, then what the member gave in this
-click or modal.
+Layers of options, weakest first: the source job's carried settings, then what the member gave in this click or
+modal. The member's own defaults (`/settings`) fill what is still missing in the runner, as for every job
+(`bot.jobs.defaults`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Final, Literal
 
 from bot.errors import UserFacingError
 from bot.i18n import Message, _, _n
-from bot.ideogram.catalog import OPERATION_MODELS, OPTIONS, applies, carried
+from bot.ideogram.catalog import carried
 from bot.ideogram.values import V3_MODEL
 from bot.jobs.model import ImageSource, InputFile, JobSpec
 from bot.ledger import Job, JobResult, Ledger
@@ -141,12 +141,10 @@ def vary(
     image: FetchedImage,
     who: Requester,
     strength: Strength,
-    *,
-    defaults: Mapping[str, object] | None = None,
 ) -> JobSpec:
     """A V3 remix of image N with its prompt, subtle or strong (`VARY_IMAGE_WEIGHTS`)."""
     prompt = _prompt_of(source, image.source)
-    return remix(source, image, who, prompt=prompt, image_weight=VARY_IMAGE_WEIGHTS[strength], defaults=defaults)
+    return remix(source, image, who, prompt=prompt, image_weight=VARY_IMAGE_WEIGHTS[strength])
 
 
 def remix(
@@ -157,7 +155,6 @@ def remix(
     prompt: str,
     image_weight: int | None,
     rendering_speed: str | None = None,
-    defaults: Mapping[str, object] | None = None,
 ) -> JobSpec:
     """A V3 remix of one image: Remix N, Vary N, a reaction remix, or "Remix image" on any message.
 
@@ -167,7 +164,7 @@ def remix(
     given: dict[str, object] = {"prompt": prompt, "model": V3_MODEL, "image_weight": image_weight}
     if rendering_speed is not None:
         given["rendering_speed"] = rendering_speed
-    options = _layered(defaults, kept, given, operation="remix")
+    options = _layered(kept, given)
     source_id = None if source is None else source.job_id
     return _spec("remix", "remix", options, who, {"image": image}, source_job_id=source_id)
 
@@ -179,12 +176,11 @@ def edit(
     who: Requester,
     *,
     prompt: str,
-    defaults: Mapping[str, object] | None = None,
 ) -> JobSpec:
     """Edit N: a V3 edit of image N with a mask the member uploaded (it can't be fetched again, so the result has
     no Again)."""
     kept = carried(options_of(source), "edit", V3_MODEL)
-    options = _layered(defaults, kept, {"prompt": prompt, "model": V3_MODEL}, operation="edit")
+    options = _layered(kept, {"prompt": prompt, "model": V3_MODEL})
     spec = _spec("edit", "edit", options, who, {"image": image}, source_job_id=source.job_id)
     return replace(spec, files={**spec.files, "mask": mask})
 
@@ -195,11 +191,9 @@ def reaction_remix(source: JobResult, image: FetchedImage, who: Requester, image
     return remix(source, image, who, prompt=prompt, image_weight=image_weight)
 
 
-def upscale(
-    source: Job | None, image: FetchedImage, who: Requester, *, defaults: Mapping[str, object] | None = None
-) -> JobSpec:
+def upscale(source: Job | None, image: FetchedImage, who: Requester) -> JobSpec:
     """Upscale N under a result, or "Upscale image" on any message."""
-    options = _layered(defaults, {}, {}, operation="upscale")
+    options: dict[str, object] = {}
     source_id = None if source is None else source.job_id
     return _spec("upscale", "upscale", options, who, {"image": image}, source_job_id=source_id)
 
@@ -215,39 +209,17 @@ def imagine(
     descriptions: list[str],
     number: int,
     who: Requester,
-    *,
-    defaults: Mapping[str, object] | None = None,
 ) -> JobSpec:
     """Imagine N under a /describe result: /imagine with description N as the prompt."""
     if not 1 <= number <= len(descriptions):
         raise UserFacingError(NO_SUCH_DESCRIPTION)
-    options = _layered(defaults, {}, {"prompt": descriptions[number - 1]}, operation="generate")
+    options = {"prompt": descriptions[number - 1]}
     return _spec("imagine", "generate", options, who, {}, source_job_id=source.job_id)
 
 
-def _layered(
-    defaults: Mapping[str, object] | None,
-    kept: Mapping[str, object],
-    given: Mapping[str, object],
-    *,
-    operation: str,
-) -> dict[str, object]:
-    """Member defaults < the source job's settings < this click's; the one place defaults enter a job. A default
-    the operation (with the model this job will use) doesn't take is left out."""
-    models = OPERATION_MODELS.get(operation, ())  # type: ignore[call-overload]
-    model = given.get("model") or kept.get("model") or (models[0] if models else None)
-    layered: dict[str, object] = {}
-    if defaults:
-        layered.update(
-            {name: v for name, v in defaults.items() if name in OPTIONS and applies(name, operation, _model(model))}
-        )
-    layered.update(kept)
-    layered.update({name: value for name, value in given.items() if value is not None})
-    return layered
-
-
-def _model(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+def _layered(kept: Mapping[str, object], given: Mapping[str, object]) -> dict[str, object]:
+    """The source job's settings < this click's."""
+    return {**kept, **{name: value for name, value in given.items() if value is not None}}
 
 
 def _carried(source: Job) -> dict[str, object]:

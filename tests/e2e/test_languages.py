@@ -161,3 +161,37 @@ async def test_context_menus_show_chinese_names(running: World) -> None:
     assert [m["name"] for m in menus if set(m.get("name_localizations") or {}) != set(CHINESE)] == []
     upscale = next(menu for menu in menus if menu["name"] == "Upscale image")
     assert upscale["name_localizations"] == {"zh-CN": "放大图片", "zh-TW": "放大圖片"}
+
+
+# ------------------------------------------------------------------------- the members' tools and the log channel
+
+
+HELP_WORDS = {
+    "en-US": ("How to use the image bot", "`/imagine` Create images from a prompt."),
+    "zh-CN": ("生图机器人使用指南", "`/imagine` 根据提示词生成图片。"),
+    "zh-TW": ("生圖機器人使用說明", "`/imagine` 依提示詞生成圖片。"),
+}
+
+
+@pytest.mark.parametrize("locale", HELP_WORDS)
+async def test_help_is_in_the_members_language_with_the_same_descriptions_discord_shows(
+    running: World, locale: str
+) -> None:
+    reader = running.discord.add_member(running.guild, "reader", locale=locale)
+    embed = (await private_message(await running.slash("help", member=reader))).embeds[0]
+    title, imagine = HELP_WORDS[locale]
+    assert embed["title"] == title
+    assert imagine in "\n".join(field["value"] for field in embed["fields"])
+
+
+async def test_a_policy_change_answers_the_moderator_in_english_and_logs_in_the_servers_chinese(world: World) -> None:
+    world.guild.locale = "zh-TW"
+    await world.start_bot()
+    log = world.discord.add_channel(world.guild, "mod-log")
+    mod = world.moderator  # an English client
+    reply = await private_message(
+        await world.discord.slash(world.guild, world.channel, mod, "policy log_channel", channel=log)
+    )
+    assert reply.content == f"Log channel: <#{log.id}>."
+    posted = await world.discord.wait_for_message(lambda m: "→" in str(m.content), channel=log)
+    assert posted.content.startswith(f"<@{mod.id}> 修改了紀錄頻道：關閉 → <#{log.id}>（<t:")

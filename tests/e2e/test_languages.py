@@ -44,6 +44,11 @@ async def test_every_command_and_option_has_chinese_descriptions(running: World)
     assert imagine["description_localizations"] == {"zh-CN": "根据提示词生成图片。", "zh-TW": "依提示詞生成圖片。"}
     # Names are what members type: never localized.
     assert not any(item.get("name_localizations") for command in synced for _path, item in described(command))
+    # Context menus are picked from a list, not typed: their names are shown in the member's language.
+    menus = [c for c in running.discord.synced_commands(running.guild) if c.get("type") == MESSAGE_MENU]
+    assert menus
+    assert [menu["name"] for menu in menus if set(menu.get("name_localizations") or {}) != set(CHINESE)] == []
+    assert {menu["name_localizations"]["zh-TW"] for menu in menus} >= {"描述圖片", "放大圖片"}
 
 
 async def test_choices_show_chinese_names_and_keep_the_apis_values(running: World) -> None:

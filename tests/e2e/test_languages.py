@@ -200,3 +200,65 @@ async def test_a_policy_change_answers_the_moderator_in_english_and_logs_in_the_
     assert reply.content == f"Log channel: <#{log.id}>."
     posted = await world.discord.wait_for_message(lambda m: "→" in str(m.content), channel=log)
     assert posted.content.startswith(f"<@{mod.id}> 修改了紀錄頻道：關閉 → <#{log.id}>（<t:")
+
+
+# ------------------------------------------------------------------------------------ nothing left in English
+
+# Words that are names, not English: the product and the API's own spellings.
+NAMES_KEPT = {"Ideogram", "Discord", "AiHubMix", "Apps"}
+
+
+def english_words(text: str) -> list[str]:  # e.g. "⟦Ŕéɱàîñîñĝ⟧ $1.00 Remaining" -> ["Remaining"]
+    """Plain English words left in a pseudo-locale reply: outside code spans, mentions, timestamps and links, and
+    not an API code (FLASH, V_3) or a name."""
+    text = re.sub(r"`[^`]*`|<[^>]*>|\(https?://[^)]*\)|https?://\S+", " ", text)
+    words = re.findall(r"[A-Za-z][A-Za-z']+", text)
+    return [word for word in words if not word.isupper() and word not in NAMES_KEPT]
+
+
+def everything_shown(message: FakeMessage) -> str:
+    parts = [str(message.content or "")]
+    for embed in message.embeds:
+        parts += [embed.get("title", ""), embed.get("description", ""), embed.get("footer", {}).get("text", "")]
+        parts += [f"{field['name']} {field['value']}" for field in embed.get("fields", [])]
+    parts += [c.get("label", "") for row in message.components for c in row.get("components", [])]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("balance", {}),
+        ("help", {}),
+        ("settings", {}),
+        ("history", {}),
+        ("imagine", {"prompt": "two cats", "num_images": 2}),  # over budget
+        ("imagine", {"prompt": "a cat", "aspect_ratio": "16x9", "resolution": "1024x1024"}),  # bad options
+        ("budget show", {"user": None}),  # not a moderator (the check's refusal)
+    ],
+)
+async def test_a_pseudo_locale_reader_sees_no_english(
+    world: World, monkeypatch: pytest.MonkeyPatch, command: str, options: dict[str, Any]
+) -> None:
+    """Every catalogue message is rendered through a pseudo-locale (letters accented, placeholders kept) for a
+    member whose client is in Japanese: any plain English word in the reply bypassed the catalogue."""
+    from bot import i18n
+    from tests.i18n.test_pseudo import PseudoTranslations
+
+    real = i18n.translations
+    monkeypatch.setitem(i18n._DISCORD_LOCALES, "ja", "pseudo")
+    monkeypatch.setattr(i18n, "translations", lambda lang: PseudoTranslations() if lang == "pseudo" else real(lang))
+    await world.start_bot()
+    reader = world.discord.add_member(world.guild, "reader", locale="ja")
+    assert world.bot is not None
+    await world.bot.ledger.set_allowance(  # a cent: any image job is over budget
+        guild_id=world.guild.id, user_id=reader.id, amount=10_000, actor_id=world.moderator.id
+    )
+    values = {name: (world.member if value is None else value) for name, value in options.items()}
+    interaction = await world.discord.slash(
+        world.guild, world.channel, reader, command, validate=not command.startswith("budget"), **values
+    )
+    message = await private_message(interaction)
+    shown = everything_shown(message)
+    assert "⟦" in shown, "the reply went through the pseudo-locale"
+    assert english_words(shown) == [], shown

@@ -18,13 +18,14 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import startup
 from bot.config import ConfigError, Secrets, Settings
-from bot.errors import user_message
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
 from bot.ledger import Ledger, utc_now
 from bot.pricing import PriceTable
 from bot.shards import IdentifyPacer, shard_options
+from cogs.feedback import refuse_unserved, report_error
 
 log = logging.getLogger(__name__)
 
@@ -32,27 +33,13 @@ EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions")
 SHUTDOWN_GRACE_S: Final = 60.0
 
 
-async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    """The one way any interaction failure reaches the member: privately, short, with an incident id if ours."""
-    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
-        error = error.__cause__ or error
-    if isinstance(error, app_commands.CheckFailure) and not isinstance(error, app_commands.MissingPermissions):
-        text = str(error) or "You can't use this command here."
-    elif isinstance(error, app_commands.MissingPermissions):
-        text = "Only moderators can use this command."
-    else:
-        command = interaction.command.qualified_name if interaction.command else "interaction"
-        text = user_message(error, context=f"/{command} by {interaction.user.id}")
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not tell user %s about an error", interaction.user.id, exc_info=True)
-
-
 class BotTree(app_commands.CommandTree["IdeogramBot"]):
+    """Every application command (slash commands and context menus) passes `interaction_check` first and ends
+    in `on_error` when it fails: the one error path (`cogs.feedback`)."""
+
+    async def interaction_check(self, interaction: discord.Interaction[IdeogramBot]) -> bool:
+        return await refuse_unserved(interaction)
+
     async def on_error(
         self, interaction: discord.Interaction[IdeogramBot], error: app_commands.AppCommandError
     ) -> None:
@@ -81,6 +68,7 @@ class IdeogramBot(commands.AutoShardedBot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
             **shard_options(settings.discord),
+            proxy=settings.discord.proxy,  # REST, gateway and CDN downloads (Attachment.read) all use it
             **options,
         )
         self.identify_pacer = IdentifyPacer()
@@ -88,15 +76,18 @@ class IdeogramBot(commands.AutoShardedBot):
         self.ledger = ledger
         self.ideogram = ideogram
         self.prices = prices
+        self.discord_answered = asyncio.Event()  # set once the REST API answered the login (start-up's time limit)
         self.jobs = JobRunner(
             client=ideogram,
             ledger=ledger,
             prices=prices,
             max_jobs_per_member=settings.budget.max_jobs_per_member,
             max_upload_bytes=settings.ideogram.max_upload_bytes,
+            allowed_guild_ids=settings.discord.allowed_guild_ids,
         )
 
     async def setup_hook(self) -> None:
+        self.discord_answered.set()
         await self.plan_shards()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -174,7 +165,8 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
     )
 
 
-async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Ledger:
+async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now, *, recover: bool = True) -> Ledger:
+    """Open (and migrate) the ledger; `recover` settles the holds a crash left, which only the bot itself may do."""
     path = settings.database.path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,7 +178,8 @@ async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_no
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
-    await ledger.recover()  # logs what it released
+    if recover:
+        await ledger.recover()  # logs what it released
     return ledger
 
 
@@ -210,14 +203,28 @@ async def assemble(
 
 
 async def run_bot(settings: Settings, secrets: Secrets) -> None:
-    """Run until closed or SIGTERM/SIGINT; jobs in flight finish (or release their holds) before exit."""
-    async with assemble(settings, secrets) as bot:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-        async with bot:
-            try:
-                await bot.start(secrets.discord_token.get_secret_value())
-            except discord.LoginFailure:
-                raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None
+    """Run until closed or SIGTERM/SIGINT; jobs in flight finish (or release their holds) before exit.
+
+    A signal before the bot is connected cancels the start-up (asyncio.CancelledError leaves this function);
+    after that it closes the bot, which gives jobs in flight their grace period.
+    """
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    running: list[IdeogramBot] = []
+    closing: set[asyncio.Future[None]] = set()
+
+    def stop() -> None:
+        if running and running[0].is_ready():
+            closing.add(asyncio.ensure_future(running[0].close()))
+        elif main is not None:
+            main.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop)
+    async with assemble(settings, secrets) as bot, bot:
+        running.append(bot)
+        try:
+            await startup.connect(bot, secrets.discord_token.get_secret_value(), settings.discord, bot.discord_answered)
+        except discord.LoginFailure:
+            raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None

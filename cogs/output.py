@@ -7,22 +7,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 from typing import Any, Final
 
 import discord
 
-from bot.app import IdeogramBot, report_error
+from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.jobs import JobSpec, Posted, PostedAttachment, Result
 from bot.money import format_amount
+from cogs.feedback import REFUSAL_LIFETIME_S, refuse_unserved, report_error, report_in_reply, token_gone
 
 EMBED_COLOUR: Final = discord.Colour.from_rgb(98, 70, 234)
-REFUSAL_LIFETIME_S: Final = 30.0
-# A failure told in the channel because the interaction had expired: public, so it cleans itself up, later.
-LATE_NOTICE_LIFETIME_S: Final = 300.0
 REMIX_HINT: Final = "React 🔁 to remix the first image, or 1️⃣–8️⃣ to remix image N."
 _PERIOD_WORDS: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
 
@@ -39,14 +36,20 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def inert(text: str) -> str:
+    """Text the bot did not write (a prompt, Ideogram's rewrite of it, a description), shown as typed: no masked
+    links, no formatting, no mentions."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
 def render_result(result: Result) -> discord.Embed:
     spec = result.spec
     if result.descriptions:
         embed = discord.Embed(title="Description", colour=EMBED_COLOUR)
-        embed.description = _clip("\n\n".join(result.descriptions), 4000)
+        embed.description = _clip("\n\n".join(inert(text) for text in result.descriptions), 4000)
     else:
         embed = discord.Embed(title=f"/{spec.command}", colour=EMBED_COLOUR)
-        embed.description = _clip(result.prompt or "", 4000) or None
+        embed.description = _clip(inert(result.prompt or ""), 4000) or None
         if result.seeds:
             seeds = list(dict.fromkeys(result.seeds))  # in image order, repeats once
             embed.add_field(name="Seed" if len(seeds) == 1 else "Seeds", value=", ".join(map(str, seeds)))
@@ -111,6 +114,9 @@ class AgainButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"aga
     ) -> AgainButton:
         return cls(int(match["job_id"]))
 
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        return await refuse_unserved(interaction)
+
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = interaction.client
         assert isinstance(bot, IdeogramBot)
@@ -128,7 +134,7 @@ class AgainButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"aga
             )
             await bot.jobs.submit(spec, InteractionOutput(interaction))
         except Exception as error:  # buttons bypass the command tree: the same error path, called by hand
-            await report_error(interaction, error)
+            await report_error(interaction, error, context=f"again:{self.job_id} by {interaction.user.id}")
 
 
 def result_view(result: Result) -> discord.ui.View:
@@ -168,7 +174,7 @@ class InteractionOutput:
                 content=None, embed=render_result(result), attachments=_files(result), view=result_view(result)
             )
         except discord.HTTPException as error:
-            if not _token_gone(error):
+            if not token_gone(error):
                 raise
             # A long queue outlived the interaction (15 minutes): the images are paid for, so post them anyway.
             message = await self._channel().send(
@@ -179,20 +185,11 @@ class InteractionOutput:
             )
         return _posted(message)
 
-    async def failed(self, message: str) -> None:
-        if not self._interaction.response.is_done():
-            await self._interaction.response.send_message(message, ephemeral=True)
-            return
-        # The thinking message is public; remove it so the failure can be told privately.
-        try:
-            with contextlib.suppress(discord.NotFound):
-                await self._interaction.delete_original_response()
-            await self._interaction.followup.send(message, ephemeral=True)
-        except discord.HTTPException as error:
-            if not _token_gone(error):
-                raise
-            mention = self._interaction.user.mention
-            await self._channel().send(f"{mention} {message}", delete_after=LATE_NOTICE_LIFETIME_S)
+    async def refused(self, error: BaseException, *, context: str) -> None:
+        await report_error(self._interaction, error, context=context)
+
+    async def failed(self, error: BaseException, *, charged: int, context: str) -> None:
+        await report_error(self._interaction, error, charged=charged, context=context)
 
     def _channel(self) -> discord.abc.Messageable:
         channel = self._interaction.channel
@@ -201,18 +198,11 @@ class InteractionOutput:
         return channel
 
 
-# Discord's answers once an interaction's token has expired (after 15 minutes) or is otherwise unusable.
-_TOKEN_GONE_CODES: Final = frozenset({10015, 50027})
-
-
-def _token_gone(error: discord.HTTPException) -> bool:
-    return error.status == 401 or error.code in _TOKEN_GONE_CODES
-
-
 class ReplyOutput:
     """A reaction remix: a reply to the source message, mentioning the member, edited into the result.
 
-    A failure turns the reply into a refusal that deletes itself after `refusal_lifetime_s`.
+    A refusal is a reply of its own, a failure turns the reply into one; either deletes itself after
+    `refusal_lifetime_s` and shows only the bot's own words (others read along).
     """
 
     def __init__(
@@ -247,20 +237,16 @@ class ReplyOutput:
         )
         return _posted(message)
 
-    async def failed(self, message: str) -> None:
-        await refuse(self._source, self._member, message, replacing=self._reply, lifetime_s=self._refusal_lifetime_s)
+    async def refused(self, error: BaseException, *, context: str) -> None:
+        await report_in_reply(self._source, self._member, error, context=context, lifetime_s=self._refusal_lifetime_s)
 
-
-async def refuse(
-    source: discord.Message,
-    member: discord.abc.User,
-    message: str,
-    *,
-    replacing: discord.Message | None = None,
-    lifetime_s: float = REFUSAL_LIFETIME_S,
-) -> discord.Message:
-    """A short reply to the member that deletes itself: reactions have no private channel to answer in."""
-    text = f"{member.mention} {message}"
-    if replacing is not None:
-        return await replacing.edit(content=text, embed=None, attachments=[], delete_after=lifetime_s)
-    return await source.reply(text, delete_after=lifetime_s, mention_author=False)
+    async def failed(self, error: BaseException, *, charged: int, context: str) -> None:
+        await report_in_reply(
+            self._source,
+            self._member,
+            error,
+            charged=charged,
+            context=context,
+            replacing=self._reply,
+            lifetime_s=self._refusal_lifetime_s,
+        )

@@ -15,11 +15,14 @@ import discord
 from discord.ext import commands
 
 from bot.app import IdeogramBot
-from bot.errors import UserFacingError, user_message
-from bot.ideogram.values import LEGACY_ONLY_STYLE_TYPES
-from bot.jobs import InputFile, JobSpec
+from bot.errors import UserFacingError
+from bot.ideogram.catalog import carried
+from bot.ideogram.values import V3_MODEL
+from bot.jobs import JobSpec
 from bot.ledger import JobResult
-from cogs.output import REFUSAL_LIFETIME_S, ReplyOutput, refuse
+from cogs.common import input_file
+from cogs.feedback import REFUSAL_LIFETIME_S
+from cogs.output import ReplyOutput
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +31,6 @@ REMIX_EMOJI: Final = {
     **{f"{n}\N{VARIATION SELECTOR-16}\N{COMBINING ENCLOSING KEYCAP}": n for n in range(1, 9)},
 }
 REPEAT_WINDOW_S: Final = 10.0
-# Settings of the source job that a V3 remix takes too; the rest (model, resolution, seed...) stay at their defaults.
-CARRIED_OPTIONS: Final = (
-    "negative_prompt",
-    "aspect_ratio",
-    "rendering_speed",
-    "style_type",
-    "magic_prompt",
-    "num_images",
-    "style_preset",
-    "color_palette",
-)
 # What became of a reaction; dispatched as the `remix_reaction` event once it has been dealt with.
 # "remixed": the job ran (a failure after it started is told on its own reply);
 # "refused": it never started (a reply to the member says why, then deletes itself).
@@ -48,13 +40,9 @@ Outcome = Literal[
 
 
 def remix_options(source: JobResult, prompt: str, image_weight: int) -> dict[str, object]:
-    """A V3 remix with `prompt` and the settings of the source job that a remix accepts."""
-    options: dict[str, object] = {
-        name: source.parameters[name] for name in CARRIED_OPTIONS if source.parameters.get(name) is not None
-    }
-    if options.get("style_type") in LEGACY_ONLY_STYLE_TYPES:
-        del options["style_type"]
-    options.update(prompt=prompt, model="V_3", image_weight=image_weight)
+    """A V3 remix with `prompt` and the settings of the source job that a remix carries over (the catalogue's)."""
+    options = carried(source.parameters, "remix", V3_MODEL)
+    options.update(prompt=prompt, model=V3_MODEL, image_weight=image_weight)
     return options
 
 
@@ -112,12 +100,10 @@ class Reactions(commands.Cog):
         output = ReplyOutput(message, member, _upload_limit(message), refusal_lifetime_s=self.refusal_lifetime_s)
         try:
             spec = self._spec(payload, source, message, number)
-            await self.bot.jobs.submit(spec, output)
-        except Exception as error:  # refusals before the job started: budget, limits, a missing image
-            text = user_message(error, context=f"reaction remix by {payload.user_id}")
-            await refuse(message, member, text, lifetime_s=self.refusal_lifetime_s)
+        except Exception as error:  # the reaction can't become a job: no such image, no prompt
+            await output.refused(error, context=f"reaction remix by {payload.user_id}")
             return "refused"
-        return "remixed"
+        return "refused" if await self.bot.jobs.submit(spec, output) == "refused" else "remixed"
 
     def _spec(
         self, payload: discord.RawReactionActionEvent, source: JobResult, message: discord.Message, number: int
@@ -141,11 +127,7 @@ class Reactions(commands.Cog):
             command="remix",
             operation="remix",
             options=remix_options(source, prompt, self.bot.settings.budget.remix_image_weight),
-            files={
-                "image": InputFile(
-                    "image", attachment.filename, attachment.size, attachment.content_type, attachment.read
-                )
-            },
+            files={"image": input_file(attachment, "image")},
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar, Final
 
 from bot.errors import UserFacingError
@@ -75,8 +75,9 @@ class IdeogramError(UserFacingError):
         provider_message: str | None = None,
         code: str | None = None,
         request_id: str | None = None,
+        public_message: str | None = None,
     ) -> None:
-        super().__init__(scrub(message or self.default_message))
+        super().__init__(scrub(message or self.default_message), public_message=public_message)
         self.status = status
         self.provider_message = None if provider_message is None else scrub(provider_message)[:_MAX_PROVIDER_MESSAGE]
         self.code = None if code is None else scrub(code)
@@ -90,9 +91,31 @@ class IdeogramError(UserFacingError):
 
 
 class InvalidRequest(IdeogramError):
-    """Our own validation refused the request before anything was sent. The message says what to fix."""
+    """Our own validation refused the request before anything was sent. The message says what to fix.
+
+    A message may name operations through placeholders (`"{command} needs a `prompt`."` with
+    `operations={"command": "generate"}`): `str()` names them neutrally (`generate`), and the Discord layer words
+    them as its commands with `worded` (`/imagine`). The API layer never writes a command name itself.
+    """
 
     default_message = "Those options don't work together. Check them and try again."
+
+    def __init__(self, message: str | None = None, *, operations: Mapping[str, str] | None = None) -> None:
+        self.template = message or self.default_message
+        self.operations = dict(operations or {})
+        super().__init__(self._fill(lambda operation: f"`{operation}`"))
+
+    def _fill(self, name: Callable[[str], str]) -> str:
+        text = self.template
+        for placeholder, operation in self.operations.items():
+            text = text.replace("{" + placeholder + "}", name(operation))
+        return text
+
+    def worded(self, name: Callable[[str], str]) -> InvalidRequest:
+        """The same refusal with every operation it names called `name(operation)`."""
+        reworded = InvalidRequest(self.template, operations=self.operations)
+        reworded.message = reworded._fill(name)
+        return reworded
 
 
 class BadRequest(IdeogramError):
@@ -109,10 +132,19 @@ class BadRequest(IdeogramError):
         code: str | None = None,
         request_id: str | None = None,
     ) -> None:
+        public: str | None = None
         if message is None and provider_message and provider_message.strip():
             shown = _TID.sub("", scrub(provider_message)).strip().rstrip(".")[:_MAX_SHOWN_PROVIDER_MESSAGE]
             message = f"The image service couldn't accept this request: {shown}."
-        super().__init__(message, status=status, provider_message=provider_message, code=code, request_id=request_id)
+            public = self.default_message  # the provider's words stay private (DESIGN: text the bot didn't write)
+        super().__init__(
+            message,
+            status=status,
+            provider_message=provider_message,
+            code=code,
+            request_id=request_id,
+            public_message=public,
+        )
 
 
 class AuthenticationFailed(IdeogramError):

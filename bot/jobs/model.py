@@ -69,7 +69,12 @@ class Result:
 
 
 class JobOutput(Protocol):
-    """Where a job reports: an interaction (slash command) or a channel reply (reaction remix)."""
+    """Where a job reports: an interaction (slash command, button, modal, context menu) or a channel reply (a
+    reaction). Every job ends in exactly one of `refused`, `deliver` or `failed`.
+
+    `refused` and `failed` get the error itself, not a message: the output words it with
+    `bot.errors.word_failure` for where it shows it (privately, or in public with the bot's own words only).
+    """
 
     @property
     def upload_limit(self) -> int: ...
@@ -78,4 +83,9 @@ class JobOutput(Protocol):
         """Under way (`position` None) or waiting `position`-th in line; `estimate` is the most it will cost."""
 
     async def deliver(self, result: Result) -> Posted: ...
-    async def failed(self, message: str) -> None: ...
+    async def refused(self, error: BaseException, *, context: str) -> None:
+        """The job never started (`started` was not called): nothing was shown, held, sent or charged."""
+
+    async def failed(self, error: BaseException, *, charged: int, context: str) -> None:
+        """The job started and stopped before its result was posted; `charged` (micro-dollars) is what the
+        member paid anyway, usually 0. `context` names the job for the log ("job 12 /imagine")."""

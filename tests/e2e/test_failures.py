@@ -76,6 +76,21 @@ async def assert_untouched(world: World) -> None:
             "style_reference",
             id="style-reference-legacy",
         ),
+        pytest.param(
+            "remix",
+            {"image": IMAGE, "prompt": "a cat", "model": "V_2", "style_preset": "BAUHAUS"},
+            "`style_preset` works only with model V_3",
+            id="style-preset-legacy",
+        ),
+        pytest.param(
+            "imagine",
+            {"prompt": "a cat", "style_codes": "AAFF5733", "style_type": "DESIGN"},
+            "`style_codes` can't be combined with `style_type`",
+            id="style-codes-with-style-type",
+        ),
+        pytest.param(
+            "imagine", {"prompt": "a cat", "style_codes": "AAFF57"}, "isn't a style code", id="style-code-short"
+        ),
     ],
 )
 async def test_rejected_option_combinations_are_refused_before_anything_happens(

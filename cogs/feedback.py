@@ -1,0 +1,122 @@
+"""How a failure reaches a member: the one error path for commands, buttons, modals, context menus and reactions.
+
+Every failure is worded once, by `bot.errors.word_failure`, and shown in one of two places:
+- an interaction (`report_error`): privately. A public "thinking" message left by a defer is removed first; if
+  the interaction's token has expired, a short notice in the channel, in the bot's own words, deletes itself.
+- a reply to a message (`report_in_reply`, for reactions): public, in the bot's own words, and it deletes itself.
+The jobs' outputs (`cogs.output`) and the command tree's error handler both end here. Discord wording (mentions)
+lives here, not in `bot/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+import discord
+from discord import app_commands
+
+from bot.errors import NotServedHere, Wording, word_failure
+from bot.money import format_amount
+
+if TYPE_CHECKING:  # bot.app imports this module for the command tree's error path
+    from bot.app import IdeogramBot
+
+log = logging.getLogger(__name__)
+
+# A reply to a reaction, or a failure told in the channel because the interaction had expired: public, so they
+# clean themselves up.
+REFUSAL_LIFETIME_S: Final = 30.0
+LATE_NOTICE_LIFETIME_S: Final = 300.0
+NOT_A_MODERATOR: Final = "Only moderators can use this command."
+NOT_HERE: Final = "You can't use this command here."
+TO_MEMBER: Final = "{mention} {message}"
+
+# Discord's answers once an interaction's token has expired (after 15 minutes) or is otherwise unusable.
+_TOKEN_GONE_CODES: Final = frozenset({10015, 50027})
+
+
+def token_gone(error: discord.HTTPException) -> bool:
+    return error.status == 401 or error.code in _TOKEN_GONE_CODES
+
+
+async def refuse_unserved(interaction: discord.Interaction[IdeogramBot]) -> bool:
+    """The `interaction_check` of the command tree and of every component: True where the bot serves; outside
+    `[discord] allowed_guild_ids`, one short refusal (none for autocomplete, which can't show one) and False."""
+    if interaction.client.settings.discord.allows_guild(interaction.guild_id):
+        return True
+    if interaction.type is not discord.InteractionType.autocomplete:
+        await report_error(interaction, NotServedHere())
+    return False
+
+
+def _wording(error: BaseException, *, charged: int, context: str) -> Wording:
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        error = error.__cause__ or error
+    if isinstance(error, app_commands.CheckFailure):  # who may use what: nothing was ever at stake
+        text = NOT_A_MODERATOR if isinstance(error, app_commands.MissingPermissions) else str(error) or NOT_HERE
+        return Wording(text, text)
+    return word_failure(error, charged=format_amount(charged) if charged else None, context=context)
+
+
+async def report_error(
+    interaction: discord.Interaction[Any], error: BaseException, *, charged: int = 0, context: str = ""
+) -> None:
+    """Tell the member who used `interaction` that `error` happened (and what it cost, `charged` micro-dollars).
+
+    Best effort: a failure to tell is logged, never raised, so it can't hide the error being told.
+    """
+    if not context:
+        command = interaction.command.qualified_name if interaction.command else "interaction"
+        context = f"/{command} by {interaction.user.id}"
+    wording = _wording(error, charged=charged, context=context)
+    response = interaction.response
+    try:
+        if not response.is_done():
+            await response.send_message(wording.private, ephemeral=True)
+            return
+        if response.type is discord.InteractionResponseType.deferred_channel_message:
+            # The "thinking" message may be public: remove it so the failure can be told privately.
+            with contextlib.suppress(discord.NotFound):
+                await interaction.delete_original_response()
+        await interaction.followup.send(wording.private, ephemeral=True)
+    except discord.HTTPException as exc:
+        if not token_gone(exc):
+            log.warning("could not tell user %s about a failure", interaction.user.id, exc_info=True)
+            return
+        await _late_notice(interaction, wording)
+
+
+async def _late_notice(interaction: discord.Interaction[Any], wording: Wording) -> None:
+    channel = interaction.channel
+    text = TO_MEMBER.format(mention=interaction.user.mention, message=wording.public)
+    try:
+        if not isinstance(channel, discord.abc.Messageable):
+            raise TypeError("an interaction outlived its token outside a text channel")
+        await channel.send(text, delete_after=LATE_NOTICE_LIFETIME_S)
+    except (discord.HTTPException, TypeError):
+        log.warning("could not tell user %s about a failure in the channel", interaction.user.id, exc_info=True)
+
+
+async def report_in_reply(
+    source: discord.Message,
+    member: discord.abc.User,
+    error: BaseException,
+    *,
+    charged: int = 0,
+    context: str = "",
+    replacing: discord.Message | None = None,
+    lifetime_s: float = REFUSAL_LIFETIME_S,
+) -> None:
+    """Tell `member` about `error` in a reply to `source` (or by editing `replacing`) that deletes itself:
+    reactions have no private channel to answer in, so only the bot's own words are shown."""
+    wording = _wording(error, charged=charged, context=context)
+    text = TO_MEMBER.format(mention=member.mention, message=wording.public)
+    try:
+        if replacing is not None:
+            await replacing.edit(content=text, embed=None, attachments=[], delete_after=lifetime_s)
+        else:
+            await source.reply(text, delete_after=lifetime_s, mention_author=False)
+    except discord.HTTPException:
+        log.warning("could not tell user %s about a failure in a reply", member.id, exc_info=True)

@@ -67,8 +67,8 @@ class IdeogramBot(commands.AutoShardedBot):
             tree_cls=BotTree,
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
-            **shard_options(settings.discord),
             proxy=settings.discord.proxy,  # REST, gateway and CDN downloads (Attachment.read) all use it
+            **shard_options(settings.discord),
             **options,
         )
         self.identify_pacer = IdentifyPacer()

@@ -7,7 +7,6 @@ exits with code 2.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from bot.ideogram.download import DEFAULT_IMAGE_HOSTS, is_loopback
 from bot.ideogram.values import (
     LEGACY_EDIT_MODELS,
     LEGACY_MODELS,
@@ -31,7 +31,6 @@ from bot.pricing import PriceTable
 
 Period = Literal["day", "week", "month", "total"]
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
-DEFAULT_IMAGE_HOSTS: Final = ("ideogram.ai", "*.ideogram.ai", "d2gu96o5zk2m7w.cloudfront.net")
 SECRET_VARIABLES: Final = ("DISCORD_TOKEN", "AIHUBMIX_API_KEY")
 
 _Key = TypeVar("_Key", bound=str)
@@ -58,6 +57,19 @@ class DiscordSettings(_Section):
     gateway_url: str = "wss://gateway.discord.gg/"
     sync_guild_ids: list[int] = Field(default_factory=list)
     sync_on_start: Literal["changed", "always"] = "changed"
+    allowed_guild_ids: list[int] = Field(default_factory=list)
+    proxy: str | None = None
+    connect_timeout_s: float = Field(default=30.0, gt=0, le=300)
+
+    def allows_guild(self, guild_id: int | None) -> bool:
+        """Whether the bot serves `guild_id` (None: a DM): every server when `allowed_guild_ids` is empty."""
+        return not self.allowed_guild_ids or guild_id in self.allowed_guild_ids
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        return None if not value else _url(value, ("http", "https"), "proxy")
+
     # Sharding (issue 15): None = Discord's recommended count, and every shard in this process.
     shard_count: int | None = Field(default=None, ge=1, le=100_000)
     shard_ids: list[int] | None = None
@@ -73,19 +85,6 @@ class DiscordSettings(_Section):
         if not value or len(set(value)) != len(value) or not all(0 <= shard < count for shard in value):
             raise ValueError(f"shard_ids must be distinct numbers from 0 to {count - 1} (shard_count = {count})")
         return sorted(value)
-
-    allowed_guild_ids: list[int] = Field(default_factory=list)
-    proxy: str | None = None
-    connect_timeout_s: float = Field(default=30.0, gt=0, le=300)
-
-    def allows_guild(self, guild_id: int | None) -> bool:
-        """Whether the bot serves `guild_id` (None: a DM): every server when `allowed_guild_ids` is empty."""
-        return not self.allowed_guild_ids or guild_id in self.allowed_guild_ids
-
-    @field_validator("proxy")
-    @classmethod
-    def _proxy(cls, value: str | None) -> str | None:
-        return None if not value else _url(value, ("http", "https"), "proxy")
 
     @field_validator("api_base_url")
     @classmethod
@@ -130,11 +129,7 @@ class IdeogramSettings(_Section):
 
     @property
     def is_loopback(self) -> bool:
-        host = urlsplit(self.base_url).hostname or ""
-        try:
-            return host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.base_url)
 
 
 class DatabaseSettings(_Section):

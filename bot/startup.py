@@ -68,32 +68,32 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-_GATEWAY_LOGGERS: Final = ("discord.client", "discord.shard")
+# discord.py logs each failed gateway attempt with a traceback: `Client.connect` and, sharded, `launch_shard`.
+_RETRYING_LOGGERS: Final = ("discord.client", "discord.shard")
 
 
 class _GatewayErrors(logging.Filter):
     """While the first gateway connection is attempted, discord.py's retry tracebacks are kept, not logged: the
     one line start-up ends with, if it fails, names the last of them."""
 
-    def __init__(self) -> None:
+    def __init__(self, settled: asyncio.Event) -> None:
         super().__init__()
         self.last: BaseException | None = None
-        # A sharded bot retries a shard's first connection forever, logging each failure: the first one ends
-        # start-up, as the failed first connection of an unsharded bot does.
-        self.shard_failed = asyncio.Event()
+        self.refused = False
+        self._settled = settled
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
             self.last = record.exc_info[1]
-            if record.name == "discord.shard":
-                self.shard_failed.set()
+            # Nothing listens there: a sharded client would retry for ever, so start-up says so at once.
+            if isinstance(self.last, aiohttp.ClientConnectorError | ConnectionRefusedError):
+                self.refused = True
+                self._settled.set()
             return False
         return True
 
 
-async def connect(
-    bot: commands.Bot | commands.AutoShardedBot, token: str, settings: DiscordSettings, reached: asyncio.Event
-) -> None:
+async def connect(bot: commands.AutoShardedBot, token: str, settings: DiscordSettings, reached: asyncio.Event) -> None:
     """Log in and open the gateway, each within `connect_timeout_s`; then run until the bot closes.
 
     `reached` is set by the bot's `setup_hook`, which discord.py runs once the REST API has answered: the time
@@ -124,13 +124,13 @@ async def connect(
 
     connected = asyncio.Event()
     bot.add_listener(_set_on(connected), "on_connect")
-    errors = _GatewayErrors()
-    for logger in _GATEWAY_LOGGERS:
-        logging.getLogger(logger).addFilter(errors)
+    errors = _GatewayErrors(settled=connected)
+    for name in _RETRYING_LOGGERS:
+        logging.getLogger(name).addFilter(errors)
     gateway = asyncio.create_task(bot.connect(reconnect=True), name="discord-gateway")
     try:
         try:
-            await _within(gateway, connected, timeout, errors.shard_failed)
+            await _within(gateway, connected, timeout)
         except TimeoutError:
             cause = f" (last error: {_reason(errors.last)})" if errors.last else ""
             raise Unreachable(
@@ -149,9 +149,21 @@ async def connect(
             raise Unreachable(
                 CONNECTION_FAILED.format(what="gateway", where=where, reason=reason, fix=_fix(settings, "gateway_url"))
             ) from None
+        if errors.refused and errors.last is not None and not gateway.done():
+            gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await gateway
+            raise Unreachable(
+                CONNECTION_FAILED.format(
+                    what="gateway",
+                    where=_host(settings.gateway_url),
+                    reason=_reason(errors.last),
+                    fix=_fix(settings, "gateway_url"),
+                )
+            )
     finally:
-        for logger in _GATEWAY_LOGGERS:
-            logging.getLogger(logger).removeFilter(errors)
+        for name in _RETRYING_LOGGERS:
+            logging.getLogger(name).removeFilter(errors)
     serving = asyncio.create_task(_serve(bot), name="heartbeat")
     try:
         await gateway
@@ -159,31 +171,21 @@ async def connect(
         serving.cancel()
 
 
-async def _within(
-    task: asyncio.Task[Any], reached: asyncio.Event, limit_s: float, failed: asyncio.Event | None = None
-) -> None:
-    """Wait until `reached` is set or `task` ends (its exception raised); TimeoutError (task cancelled) after that;
-    ConnectionError (task cancelled) if `failed` is set first.
+async def _within(task: asyncio.Task[Any], reached: asyncio.Event, limit_s: float) -> None:
+    """Wait until `reached` is set or `task` ends (its exception raised); TimeoutError (task cancelled) after that.
 
     Cancelling the caller cancels the task too.
     """
     waiter = asyncio.create_task(reached.wait())
-    failure = asyncio.create_task((failed or asyncio.Event()).wait())
     try:
-        done, _ = await asyncio.wait({task, waiter, failure}, timeout=limit_s, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({task, waiter}, timeout=limit_s, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:
         task.cancel()
         raise
     finally:
         waiter.cancel()
-        failure.cancel()
     if task in done:
         task.result()  # its exception, if any
-    elif failure in done and waiter not in done:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        raise ConnectionError("the first connection failed")
     elif waiter not in done:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

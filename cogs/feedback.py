@@ -18,7 +18,9 @@ import discord
 from discord import app_commands
 
 from bot.errors import NotServedHere, Wording, word_failure
+from bot.ideogram import InvalidRequest
 from bot.money import format_amount
+from cogs.common import in_command_words
 
 if TYPE_CHECKING:  # bot.app imports this module for the command tree's error path
     from bot.app import IdeogramBot
@@ -54,6 +56,8 @@ async def refuse_unserved(interaction: discord.Interaction[IdeogramBot]) -> bool
 def _wording(error: BaseException, *, charged: int, context: str) -> Wording:
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         error = error.__cause__ or error
+    if isinstance(error, InvalidRequest):  # the API layer names operations; members know the commands
+        error = in_command_words(error)
     if isinstance(error, app_commands.CheckFailure):  # who may use what: nothing was ever at stake
         text = NOT_A_MODERATOR if isinstance(error, app_commands.MissingPermissions) else str(error) or NOT_HERE
         return Wording(text, text)

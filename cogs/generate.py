@@ -16,10 +16,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import IdeogramBot
-from bot.ideogram import InvalidRequest
-from bot.ideogram.catalog import COMMANDS, OPTIONS, CommandSpec, OptionSpec, required
+from bot.ideogram.catalog import COMMANDS, OPTIONS, required
+from bot.ideogram.option_spec import CommandSpec, OptionSpec
 from bot.jobs import InputFile, JobSpec
-from cogs.common import in_command_words, input_file
+from cogs.common import input_file
 from cogs.output import AgainButton, InteractionOutput
 
 Interaction = discord.Interaction[IdeogramBot]
@@ -126,10 +126,7 @@ class Generate(commands.Cog):
     async def run(self, interaction: Interaction, operation: str) -> None:
         assert interaction.command is not None
         spec = job_spec(interaction, interaction.command.name, operation)
-        try:
-            await self.bot.jobs.submit(spec, InteractionOutput(interaction))
-        except InvalidRequest as error:
-            raise in_command_words(error) from error
+        await self.bot.jobs.submit(spec, InteractionOutput(interaction))
 
     imagine = slash(COMMANDS["imagine"])
     remix = slash(COMMANDS["remix"])

@@ -80,6 +80,7 @@ class _UploadBuffer(io.BytesIO):
     them to hand out a writable view: every image copied once more on the event loop just before the upload,
     and twice the image bytes in memory while it runs (bench/transfer.py, bench/memory.py). A read-only view of
     the same bytes answers the size question; a writer would get a TypeError rather than corrupt anything.
+    `tests/test_upload_buffer.py` pins that aiohttp sizes and sends it without that copy.
     """
 
     def __init__(self, data: bytes) -> None:

@@ -12,7 +12,6 @@ member twice. The multipart body is rebuilt for every attempt.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
 import time
@@ -21,7 +20,6 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, Self, overload
-from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import ValidationError
@@ -59,7 +57,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_LOOPBACK_NAMES: Final = frozenset({"localhost"})
 KEY_REJECTED: Final = (
     "AiHubMix rejected AIHUBMIX_API_KEY (HTTP %s): every job will fail until it is fixed. Copy the key again from "
     "the AiHubMix console (API keys), check that it is enabled and may use Ideogram, set AIHUBMIX_API_KEY and "
@@ -67,16 +64,6 @@ KEY_REJECTED: Final = (
 )
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -138,7 +125,7 @@ class IdeogramClient:
         self._proxy = proxy
         self._max_upload_bytes = max_upload_bytes
         self._max_download_bytes = max_download_bytes
-        self._policy = ImageHostPolicy(image_hosts, allow_http=is_loopback(self._base_url))
+        self._policy = ImageHostPolicy(image_hosts, api_base_url=self._base_url)
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock

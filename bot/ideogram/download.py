@@ -9,7 +9,7 @@ host) raises `ImageExpired`. The API key is never sent to the image host.
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import ipaddress
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from yarl import URL
 from bot.ideogram.errors import DownloadFailed, ImageExpired
 from bot.ideogram.files import EXTENSIONS, ImageType, sniff_image_type
 from bot.ideogram.responses import GeneratedImage, GenerationResponse
-from bot.images.formats import megabytes
+from bot.images.formats import megabytes, sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ DEFAULT_MAX_DOWNLOAD_BYTES: Final = 50 * 1024 * 1024
 _EXPIRED_STATUSES: Final = frozenset({403, 404, 410})
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS: Final = 3
+_LOOPBACK_NAMES: Final = frozenset({"localhost"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,17 @@ class WithheldImage:
     item: GeneratedImage
 
 
+def is_loopback(url: str) -> bool:
+    """Whether `url` points at this machine (`localhost`, 127.0.0.0/8, ::1): the tests' fakes."""
+    host = URL(url).host or ""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def host_allowed(host: str, patterns: Sequence[str]) -> bool:
     """`ideogram.ai` matches itself only; `*.ideogram.ai` matches its subdomains (not itself)."""
     host = host.lower().rstrip(".")
@@ -73,11 +85,13 @@ def host_allowed(host: str, patterns: Sequence[str]) -> bool:
 
 
 class ImageHostPolicy:
-    """Which image URLs may be fetched."""
+    """Which image URLs may be fetched: https on the listed hosts, and on the API's own host (a gateway may serve
+    the images itself); plain http too when the API is on loopback (the tests' fakes)."""
 
-    def __init__(self, hosts: Sequence[str], *, allow_http: bool) -> None:
-        self.hosts = tuple(hosts)
-        self.allow_http = allow_http
+    def __init__(self, hosts: Sequence[str], *, api_base_url: str) -> None:
+        api_host = URL(api_base_url).host
+        self.hosts = (*hosts, api_host) if api_host else tuple(hosts)
+        self.allow_http = is_loopback(api_base_url)
 
     def check(self, url: URL) -> None:
         schemes = ("https", "http") if self.allow_http else ("https",)
@@ -169,7 +183,7 @@ class Downloader:
             raise DownloadFailed(provider_message="not a PNG, JPEG or WebP image", request_id=request_id)
         # hashlib lets go of the GIL, so in a thread this image is hashed while the others are still arriving,
         # instead of all of them on the event loop after the last byte.
-        digest = await asyncio.to_thread(_sha256_hex, data)
+        digest = await asyncio.to_thread(sha256_hex, data)
         return DownloadedImage(
             index=index,
             data=data,
@@ -196,7 +210,3 @@ class Downloader:
                 raise too_big
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -9,13 +9,14 @@ cent is held or a byte is fetched. `build_request` adds the images and returns t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from bot.ideogram.catalog import OPERATION_MODELS, OPTIONS, OptionSpec, required
+from bot.ideogram.catalog import OPERATION_MODELS, OPTIONS, required
 from bot.ideogram.errors import InvalidRequest
-from bot.ideogram.files import DEFAULT_MAX_UPLOAD_BYTES, ImageFile, check_image
+from bot.ideogram.files import ImageFile, check_image
+from bot.ideogram.option_spec import OptionSpec
 from bot.ideogram.parsers import choice
 from bot.ideogram.requests import (
     DescribeRequest,
@@ -32,7 +33,7 @@ from bot.ideogram.requests import (
 )
 from bot.ideogram.values import MODELS, OPERATIONS, V3_MODEL, Operation
 
-_REQUEST_TYPES: Final = {
+_REQUEST_TYPES: Final[Mapping[tuple[str, bool], Callable[..., IdeogramRequest]]] = {
     ("generate", True): V3GenerateRequest,
     ("remix", True): V3RemixRequest,
     ("edit", True): V3EditRequest,
@@ -97,18 +98,20 @@ def build_request(
     *,
     options: Mapping[str, object],
     images: Mapping[str, bytes],
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> IdeogramRequest:
-    """The typed request for a job's options and images (`image`, `mask`, `style_reference` → bytes)."""
+    """The typed request for a job's options and images (`image`, `mask`, `style_reference` → bytes).
+
+    The images' format is checked here; their size by the client against its upload cap."""
     checked = check_options(operation, options, images=images.keys())
     fields = dict(checked.fields)
     for name, data in images.items():
-        check_image(data, label=name, max_bytes=max_upload_bytes)
+        check_image(data, label=name)
         file = ImageFile.from_bytes(data, stem=name)
         spec = OPTIONS[name]
+        # `style_reference` goes as the list `style_reference_images`; `image` and `mask` as single files.
         fields[spec.api_field(checked.model)] = (file,) if spec.field else file
     request_type = _REQUEST_TYPES[(checked.operation, checked.model == V3_MODEL)]
-    return request_type(**fields)  # type: ignore[no-any-return]
+    return request_type(**fields)
 
 
 def _is_sent(name: str, *, attachment: bool) -> bool:
@@ -116,9 +119,9 @@ def _is_sent(name: str, *, attachment: bool) -> bool:
     return spec is not None and spec.sent and (spec.kind == "attachment") == attachment
 
 
-def _route(operation: str, given: Mapping[str, object]) -> str | None:
+def _route(operation: Operation, given: Mapping[str, object]) -> str | None:
     """The model, which picks the endpoint: None for upscale/describe (no model), V_3 by default."""
-    models = OPERATION_MODELS[operation]  # type: ignore[index]
+    models = OPERATION_MODELS[operation]
     if not models:
         if "model" in given:
             raise _not_applicable("model", operation, None)
@@ -132,7 +135,7 @@ def _route(operation: str, given: Mapping[str, object]) -> str | None:
 
 
 def _check_names(
-    operation: str, model: str | None, given: Mapping[str, object], images: Collection[str] | None
+    operation: Operation, model: str | None, given: Mapping[str, object], images: Collection[str] | None
 ) -> None:
     """Every option and attachment applies to this operation and model; the required ones are there; no two
     options that exclude each other are given together."""
@@ -154,7 +157,7 @@ def _check_names(
                 )
 
 
-def _not_applicable(name: str, operation: str, model: str | None) -> InvalidRequest:
+def _not_applicable(name: str, operation: Operation, model: str | None) -> InvalidRequest:
     spec = OPTIONS[name]
     command = {"command": operation}
     legacy = model is not None and model != V3_MODEL
@@ -174,8 +177,8 @@ def _not_applicable(name: str, operation: str, model: str | None) -> InvalidRequ
     return InvalidRequest(f"{{command}} doesn't take `{name}`.", operations=command)
 
 
-def _model_refusal(spec: OptionSpec, operation: str, model: str | None) -> InvalidRequest:
-    takers = [m for m in OPERATION_MODELS[operation] if m == V3_MODEL or m in spec.legacy_models]  # type: ignore[index]
+def _model_refusal(spec: OptionSpec, operation: Operation, model: str | None) -> InvalidRequest:
+    takers = [m for m in OPERATION_MODELS[operation] if m == V3_MODEL or m in spec.legacy_models]
     listed = ", ".join(takers[:-1]) + f" and {takers[-1]}" if len(takers) > 1 else "".join(takers)
     return InvalidRequest(spec.model_refusal.format(option=spec.name, model=model, models=listed))
 

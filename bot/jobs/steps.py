@@ -45,7 +45,7 @@ async def prepare(spec: JobSpec, *, max_upload: int) -> Prepared:
         reference = await prepare_input(data["style_reference"], option="style_reference", max_bytes=max_upload)
         notes.extend(f"Your style reference: {note}." for note in reference.adjustments)
         images["style_reference"] = reference.data
-    request = build_request(spec.operation, options=spec.options, images=images, max_upload_bytes=max_upload)
+    request = build_request(spec.operation, options=spec.options, images=images)
     return Prepared(request, notes)
 
 

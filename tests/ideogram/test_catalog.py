@@ -152,3 +152,12 @@ def test_carried_options_drop_values_the_target_does_not_accept(style: str) -> N
     assert carried(source, "remix", V3_MODEL) == {"prompt": "x"}
     assert carried(source, "remix", "V_2") == {"prompt": "x", "style_type": style}
     assert carried({"prompt": "x", "negative_prompt": "y"}, "edit") == {"prompt": "x"}
+
+
+def test_the_one_failure_wording_names_the_slash_command_members_typed() -> None:
+    from cogs.feedback import _wording
+
+    with pytest.raises(InvalidRequest) as caught:
+        check_options("replace_background", {"rendering_speed": "TURBO"}, images={"image"})
+    worded = _wording(caught.value, charged=0, context="test")
+    assert worded.private.startswith("/replace-background needs a `prompt`.")

@@ -297,21 +297,6 @@ def test_unknown_option_names_are_programming_errors() -> None:
         build_request("inpaint", options={}, images={})
 
 
-def test_upload_cap_is_configurable() -> None:
-    big = make_image("PNG", size=(256, 256))
-    build_request("remix", options={"prompt": "x"}, images={"image": big})
-    with pytest.raises(InvalidRequest, match=r"`image` file is .*takes at most 100 KB"):
-        build_request(
-            "remix", options={"prompt": "x"}, images={"image": big + b"\0" * 110_000}, max_upload_bytes=100 * 1024
-        )
-
-
-def test_default_upload_cap_is_10_mb() -> None:
-    huge = PNG + b"\0" * (10 * 1024 * 1024)
-    with pytest.raises(InvalidRequest, match="at most 10 MB"):
-        build_request("remix", options={"prompt": "x"}, images={"image": huge})
-
-
 @pytest.mark.parametrize(("fmt", "extension"), [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")])
 def test_accepted_formats(fmt: str, extension: str) -> None:
     file = ImageFile.from_bytes(make_image(fmt), stem="image")

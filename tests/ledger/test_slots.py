@@ -79,7 +79,7 @@ async def test_processes_together_never_exceed_the_limit(processes: Processes) -
             await gate.wait()
             await meter.add(-images)
 
-    weights = [1, 2, 1, 1, 2, 1, 1, 1]
+    weights = [1] * 8  # (weighted requests: the next test)
     tasks = [asyncio.create_task(job(first if i % 2 else second, w)) for i, w in enumerate(weights)]
     await meter.wait_for(lambda: meter.in_flight == 3)  # the limit is reached...
     gate.set()  # ...then everything may finish, in waves
@@ -120,7 +120,8 @@ async def test_waiting_requests_are_served_in_arrival_order_across_processes(pro
     await asyncio.gather(holding, b, a)
     assert order == ["b", "a"]  # 2 + 2 > 3: strictly one after the other, the first to ask first
     assert positions["b"] == [1, 0]
-    assert positions["a"] == [2, 1, 0]
+    # a was #2 behind b; it may see #1 or be granted straight away if b came and went between two looks
+    assert positions["a"] in ([2, 1, 0], [2, 0])
 
 
 async def test_a_crashed_process_frees_its_images_when_its_leases_expire(processes: Processes) -> None:

@@ -22,15 +22,19 @@ from bot import startup
 from bot.config import ConfigError, Secrets, Settings
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
-from bot.ledger import Ledger, utc_now
+from bot.ledger import Ledger, LedgerError, utc_now
+from bot.ledger.slots import DatabaseSlots
 from bot.pricing import PriceTable
-from bot.shards import IdentifyPacer, shard_options
+from bot.shards import IdentifyPacer, instance_id, shard_options
+from bot.slots import SlotProvider
 from cogs.feedback import refuse_unserved, report_error
+from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions")
 SHUTDOWN_GRACE_S: Final = 60.0
+COMMAND_TREE_HASH: Final = "command_tree_hash"  # ledger state key prefix: the last tree synced to each scope
 
 
 class BotTree(app_commands.CommandTree["IdeogramBot"]):
@@ -89,6 +93,7 @@ class IdeogramBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         self.discord_answered.set()
         await self.plan_shards()
+        await self.tree.set_translator(CatalogTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -98,18 +103,30 @@ class IdeogramBot(commands.AutoShardedBot):
         targets: list[discord.Object | None] = [
             discord.Object(id=guild_id) for guild_id in self.settings.discord.sync_guild_ids
         ] or [None]
+        if targets != [None]:
+            await self.clear_global_commands()
         for guild in targets:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
-            payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+            payload = await self._tree_payload(guild)
             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-            key = f"command_tree_hash:{guild.id if guild else 'global'}"
+            key = f"{COMMAND_TREE_HASH}:{guild.id if guild else 'global'}"
             if self.settings.discord.sync_on_start == "changed" and await self.ledger.get_state(key) == digest:
                 log.info("command tree unchanged for %s; not syncing", guild.id if guild else "global")
                 continue
             synced = await self.tree.sync(guild=guild)
             await self.ledger.set_state(key, digest)
             log.info("synced %d commands to %s", len(synced), guild.id if guild else "global")
+
+    async def clear_global_commands(self) -> None:
+        """With `sync_guild_ids` set, global commands synced by an earlier start would show twice in those servers
+        (once global, once the guild's copy): remove them. One GET per start when there are none."""
+        registered = await self.tree.fetch_commands()
+        if not registered or self.application_id is None:
+            return
+        await self.http.bulk_upsert_global_commands(self.application_id, payload=[])
+        await self.ledger.set_state(f"{COMMAND_TREE_HASH}:global", "")
+        log.info("removed %d global commands: [discord] sync_guild_ids is set, they would show twice", len(registered))
 
     async def plan_shards(self) -> None:
         """Ask Discord for the recommended shard count (unless configured) and how many shards may IDENTIFY at
@@ -127,6 +144,14 @@ class IdeogramBot(commands.AutoShardedBot):
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         await self.identify_pacer.wait(shard_id or 0)
+
+    async def _tree_payload(self, guild: discord.Object | None) -> list[dict[str, Any]]:
+        """What `tree.sync` would send, translations included (so a changed translation is a changed tree)."""
+        commands = self.tree.get_commands(guild=guild)
+        translator = self.tree.translator
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     def is_moderator(self, member: discord.Member | discord.User) -> bool:
         if not isinstance(member, discord.Member):
@@ -150,9 +175,10 @@ def point_discord_at(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
 
 
-def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
+def build_client(settings: Settings, secrets: Secrets, slots: SlotProvider | None = None) -> IdeogramClient:
     config = settings.ideogram
     return IdeogramClient(
+        slots=slots,
         base_url=config.base_url,
         api_key=secrets.aihubmix_api_key.get_secret_value(),
         timeout_s=config.timeout_s,
@@ -165,22 +191,49 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
     )
 
 
-async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now, *, recover: bool = True) -> Ledger:
-    """Open (and migrate) the ledger; `recover` settles the holds a crash left, which only the bot itself may do."""
+async def open_ledger(
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    recover: bool = True,
+    database_url: str | None = None,
+) -> Ledger:
+    """Open (and migrate) the ledger: in PostgreSQL when `database_url` (DATABASE_URL) is given, else in the
+    SQLite file `[database] path`. `recover` settles the holds a crash left, which only the bot itself may do."""
     path = settings.database.path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if database_url is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         ledger = await Ledger.open(
-            path,
+            database_url or path,
             default_allowance=settings.budget.default_allowance_micros,
             default_period=settings.budget.default_period,
             clock=clock,
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
+    except LedgerError as exc:
+        if database_url is None:
+            raise
+        raise startup.Unreachable(f"{exc}; check DATABASE_URL and that the server is running") from None
     if recover:
         await ledger.recover()  # logs what it released
     return ledger
+
+
+@contextlib.asynccontextmanager
+async def api_slots(settings: Settings, database_url: str | None) -> AsyncIterator[SlotProvider | None]:
+    """With PostgreSQL, `[ideogram] max_concurrency` counts for every process sharing it; alone, in memory."""
+    if database_url is None:
+        yield None
+        return
+    slots = await DatabaseSlots.open(
+        database_url, capacity=settings.ideogram.max_concurrency, instance_id=instance_id(settings.discord)
+    )
+    try:
+        yield slots
+    finally:
+        await slots.close()
 
 
 @contextlib.asynccontextmanager
@@ -192,9 +245,10 @@ async def assemble(
     `clock` is the ledger's idea of now (tests move it across period boundaries).
     """
     point_discord_at(settings)
-    ledger = await open_ledger(settings, clock)
+    database_url = None if secrets.database_url is None else secrets.database_url.get_secret_value()
+    ledger = await open_ledger(settings, clock, database_url=database_url)
     try:
-        async with build_client(settings, secrets) as client:
+        async with api_slots(settings, database_url) as slots, build_client(settings, secrets, slots) as client:
             yield IdeogramBot(
                 settings=settings, ledger=ledger, ideogram=client, prices=settings.pricing.table(), **bot_options
             )

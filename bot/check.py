@@ -109,7 +109,11 @@ async def check_postgres(url: str) -> tuple[str | None, str | None]:
             asyncio.open_connection(parts.hostname, parts.port or 5432), DATABASE_TIMEOUT_S
         )
     except (OSError, TimeoutError) as exc:
-        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc)).lower()
+        reason = (
+            "no answer"
+            if isinstance(exc, TimeoutError)
+            else (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+        )
         return None, f"{DATABASE_URL_VARIABLE}: cannot reach PostgreSQL at {where} ({reason})"
     writer.close()
     return POSTGRES_REACHABLE.format(where=where, variable=DATABASE_URL_VARIABLE), None

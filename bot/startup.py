@@ -40,6 +40,27 @@ FIX_DIRECT: Final = (
 FIX_PROXY: Final = "check that the proxy {proxy} ([discord] proxy) is running and can reach Discord"
 
 
+# What the bot needs in a channel: see it, post results and notices (also in threads), with embeds and files, and
+# reply to or fetch the message a member reacted to. The README's invite link carries this integer.
+INVITE_PERMISSIONS: Final = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+INVITE_URL: Final = (
+    "https://discord.com/oauth2/authorize?client_id={client_id}&scope=bot+applications.commands"
+    "&permissions={permissions}"
+)
+NOT_IN_ANY_SERVER: Final = "the bot is in no server yet; invite it with %s"
+
+
+def invite_url(client_id: int) -> str:
+    return INVITE_URL.format(client_id=client_id, permissions=INVITE_PERMISSIONS.value)
+
+
 class Unreachable(Exception):
     """Discord (or the database) could not be reached at start-up: one line naming what, and the likely fix."""
 
@@ -99,29 +120,39 @@ async def connect(bot: commands.AutoShardedBot, token: str, settings: DiscordSet
     `reached` is set by the bot's `setup_hook`, which discord.py runs once the REST API has answered: the time
     limit covers reaching Discord, not the command sync that follows.
     """
+    stale = heartbeat_path()
+    if stale is not None:  # a heartbeat from before a restart must not make a bot that is still connecting healthy
+        with contextlib.suppress(OSError):
+            stale.unlink(missing_ok=True)
+    await _log_in(bot, token, settings, reached)
+    gateway = await _open_gateway(bot, settings)
+    serving = asyncio.create_task(_serve(bot), name="heartbeat")
+    try:
+        await gateway
+    finally:
+        serving.cancel()
+
+
+async def _log_in(bot: commands.AutoShardedBot, token: str, settings: DiscordSettings, reached: asyncio.Event) -> None:
     timeout = settings.connect_timeout_s
+    where, fix = _host(settings.api_base_url), _fix(settings, "api_base_url")
     login = asyncio.create_task(bot.login(token), name="discord-login")
     try:
         await _within(login, reached, timeout)
     except TimeoutError:
-        raise Unreachable(
-            NO_ANSWER.format(
-                what="API", where=_host(settings.api_base_url), seconds=timeout, fix=_fix(settings, "api_base_url")
-            )
-        ) from None
+        raise Unreachable(NO_ANSWER.format(what="API", where=where, seconds=timeout, fix=fix)) from None
     except (aiohttp.ClientError, OSError) as exc:
-        where = _host(settings.api_base_url)
-        raise Unreachable(
-            CONNECTION_FAILED.format(what="API", where=where, reason=_reason(exc), fix=_fix(settings, "api_base_url"))
-        ) from None
+        raise Unreachable(CONNECTION_FAILED.format(what="API", where=where, reason=_reason(exc), fix=fix)) from None
     except discord.HTTPException as exc:  # something answered, but not as Discord would
-        where = _host(settings.api_base_url)
         reason = f"it answered HTTP {exc.status}"
-        raise Unreachable(
-            CONNECTION_FAILED.format(what="API", where=where, reason=reason, fix=_fix(settings, "api_base_url"))
-        ) from None
+        raise Unreachable(CONNECTION_FAILED.format(what="API", where=where, reason=reason, fix=fix)) from None
     await login  # the command sync, after Discord answered: no time limit
 
+
+async def _open_gateway(bot: commands.AutoShardedBot, settings: DiscordSettings) -> asyncio.Task[None]:
+    """The gateway task, once READY arrived (within `connect_timeout_s`)."""
+    timeout = settings.connect_timeout_s
+    where, fix = _host(settings.gateway_url), _fix(settings, "gateway_url")
     connected = asyncio.Event()
     bot.add_listener(_set_on(connected), "on_connect")
     errors = _GatewayErrors(settled=connected)
@@ -134,41 +165,23 @@ async def connect(bot: commands.AutoShardedBot, token: str, settings: DiscordSet
         except TimeoutError:
             cause = f" (last error: {_reason(errors.last)})" if errors.last else ""
             raise Unreachable(
-                NO_ANSWER.format(
-                    what="gateway",
-                    where=_host(settings.gateway_url),
-                    seconds=timeout,
-                    fix=f"{_fix(settings, 'gateway_url')}{cause}",
-                )
+                NO_ANSWER.format(what="gateway", where=where, seconds=timeout, fix=f"{fix}{cause}")
             ) from None
         except (discord.LoginFailure, discord.PrivilegedIntentsRequired):
             raise
         except Exception as exc:  # discord.py gave up on the first connection (it cannot retry one that never opened)
-            where = _host(settings.gateway_url)
             reason = _reason(errors.last or exc)
-            raise Unreachable(
-                CONNECTION_FAILED.format(what="gateway", where=where, reason=reason, fix=_fix(settings, "gateway_url"))
-            ) from None
+            raise Unreachable(CONNECTION_FAILED.format(what="gateway", where=where, reason=reason, fix=fix)) from None
         if errors.refused and errors.last is not None and not gateway.done():
             gateway.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await gateway
-            raise Unreachable(
-                CONNECTION_FAILED.format(
-                    what="gateway",
-                    where=_host(settings.gateway_url),
-                    reason=_reason(errors.last),
-                    fix=_fix(settings, "gateway_url"),
-                )
-            )
+            reason = _reason(errors.last)
+            raise Unreachable(CONNECTION_FAILED.format(what="gateway", where=where, reason=reason, fix=fix))
     finally:
         for name in _RETRYING_LOGGERS:
             logging.getLogger(name).removeFilter(errors)
-    serving = asyncio.create_task(_serve(bot), name="heartbeat")
-    try:
-        await gateway
-    finally:
-        serving.cancel()
+    return gateway
 
 
 async def _within(task: asyncio.Task[Any], reached: asyncio.Event, limit_s: float) -> None:
@@ -228,6 +241,8 @@ async def _serve(bot: discord.Client) -> None:
     path = heartbeat_path()
     _beat(bot, path)
     log.info("%s", logged_in_line(bot))
+    if not bot.guilds and bot.user is not None:
+        log.info(NOT_IN_ANY_SERVER, invite_url(bot.application_id or bot.user.id))
     while path is not None:
         await asyncio.sleep(HEARTBEAT_INTERVAL_S)
         _beat(bot, path)

@@ -20,25 +20,27 @@ from typing import Final, Protocol, cast
 from bot.config import ConfigError, parse_settings, read_config
 from bot.money import format_amount, plain_amount
 
-CSV_COLUMNS: Final = ("guild_id", "captured_usd", "write_offs_usd", "uncertain_usd", "billed_usd")
-TEXT_HEADER: Final = ("server", "captured", "write-offs", "uncertain", "billed")
+CSV_COLUMNS: Final = ("guild_id", "captured_usd", "write_offs_usd", "uncertain_usd", "billed_usd", "refunded_usd")
+TEXT_HEADER: Final = ("server", "captured", "write-offs", "uncertain", "billed", "refunded")
 TOTAL: Final = "total"
 TITLE_SINCE: Final = "Usage from the ledger since {since} (UTC), in US$:"
 TITLE_ALL: Final = "Usage from the ledger, all time, in US$:"
 NOTHING: Final = "Nothing was captured, written off or uncertain in that time."
 FOOTNOTE: Final = (
     "billed = captured + write-offs + uncertain: what AiHubMix should have billed (uncertain requests may not "
-    "have been billed)."
+    "have been billed). refunded: given back to members by moderators, out of what was captured."
 )
 
 
 class ServerUsage(Protocol):
-    """One server's totals in micro-dollars, as `Ledger.usage` returns them."""
+    """One server's totals in micro-dollars, as `Ledger.usage` returns them (`guild_id` None: a total row)."""
 
     @property
-    def guild_id(self) -> int: ...
+    def guild_id(self) -> int | None: ...
     @property
     def captured(self) -> int: ...
+    @property
+    def refunded(self) -> int: ...
     @property
     def written_off(self) -> int: ...
     @property
@@ -55,6 +57,7 @@ class UsageLine:
     captured: int
     written_off: int
     uncertain: int
+    refunded: int
 
     @property
     def billed(self) -> int:
@@ -62,28 +65,28 @@ class UsageLine:
 
 
 def usage_lines(rows: Iterable[ServerUsage]) -> list[UsageLine]:
-    """One line per server (by id), then the total."""
-    lines = [
-        UsageLine(str(row.guild_id), row.captured, row.written_off, row.uncertain)
-        for row in sorted(rows, key=lambda row: row.guild_id)
-    ]
+    """One line per server (by id), then the total (added up here; a total row from the ledger is skipped)."""
+    servers = sorted((row for row in rows if row.guild_id is not None), key=lambda row: row.guild_id or 0)
+    lines = [UsageLine(str(r.guild_id), r.captured, r.written_off, r.uncertain, r.refunded) for r in servers]
     total = UsageLine(
         TOTAL,
         sum(line.captured for line in lines),
         sum(line.written_off for line in lines),
         sum(line.uncertain for line in lines),
+        sum(line.refunded for line in lines),
     )
     return [*lines, total]
+
+
+def _amounts(line: UsageLine) -> tuple[int, ...]:
+    return line.captured, line.written_off, line.uncertain, line.billed, line.refunded
 
 
 def format_text(lines: Sequence[UsageLine], since: datetime | None) -> str:
     title = TITLE_SINCE.format(since=since.date().isoformat()) if since else TITLE_ALL
     if len(lines) == 1:
         return f"{title}\n{NOTHING}\n"
-    table = [TEXT_HEADER] + [
-        (line.label, *(format_amount(v) for v in (line.captured, line.written_off, line.uncertain, line.billed)))
-        for line in lines
-    ]
+    table = [TEXT_HEADER] + [(line.label, *(format_amount(v) for v in _amounts(line))) for line in lines]
     widths = [max(len(row[column]) for row in table) for column in range(len(TEXT_HEADER))]
     rendered = [
         "  ".join(
@@ -99,9 +102,7 @@ def format_csv(lines: Sequence[UsageLine]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in lines:
-        writer.writerow(
-            [line.label, *(plain_amount(v) for v in (line.captured, line.written_off, line.uncertain, line.billed))]
-        )
+        writer.writerow([line.label, *(plain_amount(v) for v in _amounts(line))])
     return buffer.getvalue()
 
 
@@ -114,7 +115,9 @@ async def read_usage(config: Path | None, since: datetime | None, guild_id: int 
         raise ConfigError(f"[database] path: there is no ledger at {settings.database.path}")
     ledger = await open_ledger(settings, recover=False)  # never settle the holds of a bot that is running
     try:
-        source = cast(UsageSource, ledger)  # `Ledger.usage` lands with the ledger branch
+        if not hasattr(ledger, "usage"):  # `Ledger.usage` lands with the ledger branch
+            raise ConfigError("this version's ledger cannot report usage yet")
+        source = cast(UsageSource, ledger)
         return usage_lines(await source.usage(since=since, guild_id=guild_id))
     finally:
         await ledger.close()

@@ -18,8 +18,9 @@ import discord
 from discord import app_commands
 
 from bot.errors import NotServedHere, Wording, word_failure
+from bot.i18n import Message, Text, _, render
 from bot.ideogram import InvalidRequest
-from bot.money import format_amount
+from bot.money import Amount
 from cogs.common import in_command_words
 
 if TYPE_CHECKING:  # bot.app imports this module for the command tree's error path
@@ -31,8 +32,8 @@ log = logging.getLogger(__name__)
 # clean themselves up.
 REFUSAL_LIFETIME_S: Final = 30.0
 LATE_NOTICE_LIFETIME_S: Final = 300.0
-NOT_A_MODERATOR: Final = "Only moderators can use this command."
-NOT_HERE: Final = "You can't use this command here."
+NOT_A_MODERATOR: Final = _("Only moderators can use this command.")
+NOT_HERE: Final = _("You can't use this command here.")
 TO_MEMBER: Final = "{mention} {message}"
 
 # Discord's answers once an interaction's token has expired (after 15 minutes) or is otherwise unusable.
@@ -59,9 +60,20 @@ def _wording(error: BaseException, *, charged: int, context: str) -> Wording:
     if isinstance(error, InvalidRequest):  # the API layer names operations; members know the commands
         error = in_command_words(error)
     if isinstance(error, app_commands.CheckFailure):  # who may use what: nothing was ever at stake
-        text = NOT_A_MODERATOR if isinstance(error, app_commands.MissingPermissions) else str(error) or NOT_HERE
+        text = NOT_A_MODERATOR if isinstance(error, app_commands.MissingPermissions) else _check_text(error)
         return Wording(text, text)
-    return word_failure(error, charged=format_amount(charged) if charged else None, context=context)
+    return word_failure(error, charged=Amount(charged) if charged else None, context=context)
+
+
+def _check_text(error: app_commands.CheckFailure) -> Text:
+    """A check's refusal: a catalogue message when the check raised one (`CheckFailure(_("..."))`)."""
+    reason = error.args[0] if error.args else None
+    return reason if isinstance(reason, Message) else str(error) or NOT_HERE
+
+
+def server_locale(interaction: discord.Interaction[Any]) -> object | None:
+    """The language of public messages: the server's preferred locale (the member's own outside a server)."""
+    return interaction.guild_locale or interaction.locale
 
 
 async def report_error(
@@ -77,14 +89,15 @@ async def report_error(
     wording = _wording(error, charged=charged, context=context)
     response = interaction.response
     try:
+        private = render(wording.private, interaction.locale)
         if not response.is_done():
-            await response.send_message(wording.private, ephemeral=True)
+            await response.send_message(private, ephemeral=True)
             return
         if response.type is discord.InteractionResponseType.deferred_channel_message:
             # The "thinking" message may be public: remove it so the failure can be told privately.
             with contextlib.suppress(discord.NotFound):
                 await interaction.delete_original_response()
-        await interaction.followup.send(wording.private, ephemeral=True)
+        await interaction.followup.send(private, ephemeral=True)
     except discord.HTTPException as exc:
         if not token_gone(exc):
             log.warning("could not tell user %s about a failure", interaction.user.id, exc_info=True)
@@ -94,7 +107,8 @@ async def report_error(
 
 async def _late_notice(interaction: discord.Interaction[Any], wording: Wording) -> None:
     channel = interaction.channel
-    text = TO_MEMBER.format(mention=interaction.user.mention, message=wording.public)
+    public = render(wording.public, server_locale(interaction))
+    text = TO_MEMBER.format(mention=interaction.user.mention, message=public)
     try:
         if not isinstance(channel, discord.abc.Messageable):
             raise TypeError("an interaction outlived its token outside a text channel")
@@ -116,7 +130,8 @@ async def report_in_reply(
     """Tell `member` about `error` in a reply to `source` (or by editing `replacing`) that deletes itself:
     reactions have no private channel to answer in, so only the bot's own words are shown."""
     wording = _wording(error, charged=charged, context=context)
-    text = TO_MEMBER.format(mention=member.mention, message=wording.public)
+    locale = source.guild.preferred_locale if source.guild is not None else None
+    text = TO_MEMBER.format(mention=member.mention, message=render(wording.public, locale))
     try:
         if replacing is not None:
             await replacing.edit(content=text, embed=None, attachments=[], delete_after=lifetime_s)

@@ -15,6 +15,7 @@ import discord
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
+from bot.i18n import render
 from bot.jobs import JobSpec, Posted, PostedAttachment, Result
 from bot.money import format_amount
 from cogs.feedback import REFUSAL_LIFETIME_S, refuse_unserved, report_error, report_in_reply, token_gone
@@ -67,7 +68,7 @@ def render_result(result: Result) -> discord.Embed:
     embed.add_field(name="Cost", value=format_amount(result.cost))
     embed.add_field(name="Remaining", value=f"{format_amount(balance.remaining)} {_PERIOD_WORDS[balance.period]}")
     if result.notes:
-        embed.add_field(name="Note", value=_clip("\n".join(result.notes), 1000), inline=False)
+        embed.add_field(name="Note", value=_clip("\n".join(render(note) for note in result.notes), 1000), inline=False)
     if result.files:
         embed.set_footer(text=REMIX_HINT)
     return embed

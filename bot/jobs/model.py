@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.i18n import Text
 from bot.ledger import Balance
 
 
@@ -64,7 +65,7 @@ class Result:
     withheld: int
     cost: int
     balance: Balance
-    notes: Sequence[str]
+    notes: Sequence[Text]
     descriptions: Sequence[str] = ()
 
 

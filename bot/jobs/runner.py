@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Collection
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Literal
 
-from bot.errors import NotServedHere, UserFacingError
+from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.ideogram import (
     DescribeResponse,
     GenerationResponse,
@@ -34,6 +34,7 @@ from bot.ideogram import (
 )
 from bot.images import check_announced
 from bot.jobs import steps
+from bot.jobs.admission import Admission
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
 from bot.jobs.notice import ProgressNotice
 from bot.ledger import BudgetExceeded, Ledger, ResultImage
@@ -44,19 +45,12 @@ log = logging.getLogger(__name__)
 
 JobEnd = Literal["refused", "failed", "delivered"]
 
-RESTARTING: Final = "The bot is restarting. Try again in a minute."
-RESTARTED: Final = "The bot restarted before your job finished."
-ONE_JOB_RUNNING: Final = "You already have 1 job running (the limit is {limit}). Wait for it to finish, then try again."
-JOBS_RUNNING: Final = (
-    "You already have {running} jobs running (the limit is {limit}). Wait for one to finish, then try again."
-)
-
 
 class Stopped(UserFacingError):
     """The bot shut down while the job was running."""
 
     def __init__(self) -> None:
-        super().__init__(RESTARTED)
+        super().__init__(_("The bot restarted before your job finished."))
 
 
 @dataclass
@@ -89,30 +83,21 @@ class JobRunner:
         self._client = client
         self._ledger = ledger
         self._prices = prices
-        self._max_jobs = max_jobs_per_member
         self._max_upload = max_upload_bytes
-        self._allowed_guilds = frozenset(allowed_guild_ids)
-        self._active: Counter[tuple[int, int]] = Counter()
-        self._tasks: set[asyncio.Task[object]] = set()
-        self._closing = False
+        self._admission = Admission(max_jobs_per_member=max_jobs_per_member, allowed_guild_ids=allowed_guild_ids)
 
     async def submit(self, spec: JobSpec, output: JobOutput) -> JobEnd:
         """Run one job to the end and report its outcome through `output`; returns which verb it ended with.
 
         Raises nothing but cancellation: a refusal is `output.refused`, a failure after the start `output.failed`.
         """
-        member = (spec.guild_id, spec.user_id)
         context = f"/{spec.command} by {spec.user_id}"
         try:
-            self._admit(member)
+            self._admission.check(spec.guild_id, spec.user_id)
         except UserFacingError as error:
             await _quietly(output.refused(error, context=context))
             return "refused"
-        self._active[member] += 1
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        try:
+        with self._admission.running(spec.guild_id, spec.user_id):
             try:
                 await self._precheck(spec)
             except Exception as error:
@@ -124,36 +109,10 @@ class JobRunner:
                 log.warning("%s: could not show that the job started, so it did not run", context, exc_info=True)
                 return "failed"
             return await self._work(_Run(spec, output))
-        finally:
-            self._active[member] -= 1
-            if not self._active[member]:
-                del self._active[member]
-            if task is not None:
-                self._tasks.discard(task)
 
     async def shutdown(self, grace_s: float) -> None:
-        """Refuse new jobs; let running ones finish for `grace_s`, then cancel them (their holds are released)."""
-        self._closing = True
-        running = [task for task in self._tasks if task is not asyncio.current_task()]
-        if not running:
-            return
-        log.info("waiting up to %.0fs for %d job(s) in flight", grace_s, len(running))
-        _, pending = await asyncio.wait(running, timeout=grace_s)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
-
-    def _admit(self, member: tuple[int, int]) -> None:
-        """Whether a job may start at all: the server is served, the bot is not closing, the member has room."""
-        if self._allowed_guilds and member[0] not in self._allowed_guilds:
-            raise NotServedHere()
-        if self._closing:
-            raise UserFacingError(RESTARTING)
-        running = self._active[member]
-        if running >= self._max_jobs:
-            template = ONE_JOB_RUNNING if running == 1 else JOBS_RUNNING
-            raise UserFacingError(template.format(running=running, limit=self._max_jobs))
+        """Refuse new jobs; let running ones finish for `grace_s`, then cancel them (their holds are settled)."""
+        await self._admission.shutdown(grace_s)
 
     async def _precheck(self, spec: JobSpec) -> None:
         """Cheap checks on what Discord announced: no download, no money, no API call."""

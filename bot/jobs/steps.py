@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
+from bot.i18n import Text, _
 from bot.ideogram import (
     DescribeResponse,
     DownloadedImage,
@@ -22,20 +23,20 @@ from bot.ledger import Balance, ResultImage
 @dataclass
 class Prepared:
     request: IdeogramRequest
-    notes: list[str]
+    notes: list[Text]
 
 
 async def prepare(spec: JobSpec, *, max_upload: int) -> Prepared:
     """Fetch the attachments, check and normalise them, and build the request the API will get."""
-    notes: list[str] = []
+    notes: list[Text] = []
     data = dict(zip(spec.files, await asyncio.gather(*(f.read() for f in spec.files.values())), strict=True))
     images: dict[str, bytes] = {}
     main: PreparedImage | None = None
     if "image" in data:
         main = await prepare_input(data["image"], option="image", max_bytes=max_upload)
         if spec.operation == "reframe":
-            main, _ = await square_for_reframe(main, max_bytes=max_upload)
-        notes.extend(f"Your image: {note}." for note in main.adjustments)
+            main = (await square_for_reframe(main, max_bytes=max_upload))[0]
+        notes.extend(_("Your image: {note}.", note=note) for note in main.adjustments)
         images["image"] = main.data
     if "mask" in data and main is not None:
         images["mask"] = await prepare_mask(
@@ -43,7 +44,7 @@ async def prepare(spec: JobSpec, *, max_upload: int) -> Prepared:
         )
     if "style_reference" in data:
         reference = await prepare_input(data["style_reference"], option="style_reference", max_bytes=max_upload)
-        notes.extend(f"Your style reference: {note}." for note in reference.adjustments)
+        notes.extend(_("Your style reference: {note}.", note=note) for note in reference.adjustments)
         images["style_reference"] = reference.data
     request = build_request(spec.operation, options=spec.options, images=images)
     return Prepared(request, notes)
@@ -85,7 +86,7 @@ async def generated(
     reencoded = sum(1 for f in fitted if f.reencoded)
     notes = [*result.notes]
     if reencoded:
-        notes.append(f"{reencoded} image(s) were re-encoded to fit Discord's upload limit.")
+        notes.append(_("{count} image(s) were re-encoded to fit Discord's upload limit.", count=reencoded))
     records = [
         ResultImage(
             index=item.index,

@@ -23,6 +23,7 @@ from typing import Any, Final
 import asyncpg
 
 from bot.ideogram.limiter import LimiterState, QueueCallback
+from bot.ledger.pg import open_pool
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,20 @@ class DatabaseSlots:
         self._kick = asyncio.Event()
         self._listener: Any = None
         self._pump: asyncio.Task[None] | None = None
+        self._owns_pool = False
+
+    @classmethod
+    async def open(cls, url: str, *, capacity: int, instance_id: str) -> DatabaseSlots:
+        """A pool of its own on the (migrated) database at `url`, started."""
+        pool = await open_pool(url, min_size=1, max_size=3)
+        slots = cls(pool, url, capacity=capacity, instance_id=instance_id)
+        slots._owns_pool = True
+        try:
+            await slots.start()
+        except BaseException:
+            await pool.close()
+            raise
+        return slots
 
     @property
     def state(self) -> LimiterState:
@@ -115,6 +130,9 @@ class DatabaseSlots:
             with contextlib.suppress(Exception):
                 await self._listener.close()
             self._listener = None
+        if self._owns_pool:
+            self._owns_pool = False
+            await self._pool.close()
 
     @asynccontextmanager
     async def hold(self, weight: int, on_queue: QueueCallback | None = None) -> AsyncIterator[None]:

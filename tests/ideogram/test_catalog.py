@@ -160,4 +160,4 @@ def test_the_one_failure_wording_names_the_slash_command_members_typed() -> None
     with pytest.raises(InvalidRequest) as caught:
         check_options("replace_background", {"rendering_speed": "TURBO"}, images={"image"})
     worded = _wording(caught.value, charged=0, context="test")
-    assert worded.private.startswith("/replace-background needs a `prompt`.")
+    assert str(worded.private).startswith("/replace-background needs a `prompt`.")

@@ -12,6 +12,7 @@ from PIL import Image
 
 from . import payloads
 from .fake_core import FakeCore
+from .schema import load_spec
 from .state import (
     DEFAULT_EVERYONE_PERMISSIONS,
     FakeAttachment,
@@ -25,6 +26,13 @@ from .state import (
 )
 
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+def _check_locale(locale: str) -> None:
+    """Only the locales Discord's spec lists (``AvailableLocalesEnum``): a typo would silently mean English."""
+    known = [choice["const"] for choice in load_spec().component("AvailableLocalesEnum")["oneOf"]]
+    if locale not in known:
+        raise ValueError(f"{locale!r} is not a Discord locale; one of {known}")
 
 
 def _permission_bits(value: Any) -> int:
@@ -61,7 +69,9 @@ class WorldBuilding(FakeCore):
     ) -> FakeGuild:
         """A server with an @everyone role, the bot and its owner as members. Announced if a bot is connected.
 
-        `shard`: give it an id that puts it on that shard of `shard_count` (`(guild_id >> 22) % shard_count`)."""
+        `shard`: give it an id that puts it on that shard of `shard_count` (`(guild_id >> 22) % shard_count`).
+        ``locale`` is the server's preferred locale (interactions' ``guild_locale``), one of Discord's locales."""
+        _check_locale(locale)
         guild_id = new_snowflake()
         if shard is not None:
             if not 0 <= shard < self.shard_count:
@@ -115,11 +125,15 @@ class WorldBuilding(FakeCore):
         roles: Iterable[FakeRole] = (),
         permissions: Any = 0,
         nick: str | None = None,
+        locale: str | None = None,
     ) -> FakeMember:
         """A member with ``roles``. ``permissions`` (e.g. MANAGE_GUILD) come, as on Discord, from a role: one
         made for this member, so discord.py's ``guild_permissions`` and the interaction's resolved permissions
-        agree."""
+        agree. ``locale`` sets the user's client language (interactions' ``locale``; default ``en-US``)."""
         user = self._user(username)
+        if locale is not None:
+            _check_locale(locale)
+            user.locale = locale
         role_ids = [r.id for r in roles]
         if _permission_bits(permissions):
             role_ids.append(self.add_role(guild, f"{user.username} permissions", permissions).id)

@@ -373,7 +373,7 @@ def interaction(fake: FakeCore, inter: FakeInteraction) -> dict[str, Any]:
         "type": inter.type,
         "token": inter.token,
         "version": 1,
-        "locale": "en-US",
+        "locale": inter.user.locale,
         "entitlements": [],
         "entitlement_sku_ids": [],
         "authorizing_integration_owners": _integration_owners(inter.guild),

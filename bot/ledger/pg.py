@@ -81,10 +81,14 @@ async def migrate_pg(conn: Any, migrations: Sequence[Migration] = PG_MIGRATIONS,
         return await schema_version(conn)
 
 
-async def open_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> Any:
+async def open_pool(
+    url: str, *, min_size: int = 1, max_size: int = 10, server_settings: dict[str, str] | None = None
+) -> Any:
     """Connect (an `asyncpg.Pool`) and bring the schema up to date. Errors name the server, never the password."""
     try:
-        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT_S)
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT_S, server_settings=server_settings
+        )
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise LedgerError(f"cannot connect to PostgreSQL at {redact(url)}: {type(exc).__name__}") from None
     try:

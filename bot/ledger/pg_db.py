@@ -6,10 +6,14 @@ The parts write SQLite's SQL; `translate` turns it into PostgreSQL's: `?` and `:
 gains the table's key, which PostgreSQL requires. The schema itself is written for each database
 (`migrations/` and `migrations_pg/`).
 
-Atomicity: SQLite runs one writer at a time; here many processes write at once, so every statement and every
-unit of work runs in a SERIALIZABLE transaction, retried when PostgreSQL reports a conflict. The outcome is as
-if they had run one at a time: a hold's check of the member's allowance and the caps, and its insert, can never
-interleave with another's.
+Atomicity: SQLite runs one writer at a time; here many processes write at once.
+- A statement that checks a budget before it writes (`checked`: the hold) first takes the server's advisory lock,
+  then runs in READ COMMITTED, so it sees every hold of that server committed before it: holds of one server
+  queue one after another (across processes too), and never overspend the member's allowance or the server cap.
+- Every other single statement (captures, releases, grants, settings) runs in READ COMMITTED: each touches its
+  own rows, and day totals are adjusted in place under row locks. None can make a hold's check too generous:
+  captures and releases only lower what is held (a capture takes at most its hold), grants only raise allowances.
+- A unit of work (several statements) runs in one SERIALIZABLE transaction, retried whole on a conflict.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ _RETRYABLE: Final = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 _TOKENS: Final = re.compile(r"'(?:[^']|'')*'|::|\?|:(?P<name>[A-Za-z_]\w*)")
 _UPSERT: Final = re.compile(r"INSERT\s+INTO\s+(?P<table>\w+)(?P<middle>.*?)ON\s+CONFLICT\s+DO\s+UPDATE", re.S | re.I)
 _TRANSACTION_CONTROL: Final = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|END)\b", re.I)
+GUILD_LOCKS: Final = 0x1DE0  # advisory lock namespace: one key per server (its id modulo 2^31)
+
+
+def _guild_lock(parameters: Iterable[Any] | Mapping[str, Any]) -> str:
+    guild_id = int(parameters["guild_id"])  # type: ignore[index]
+    return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {guild_id % 2**31})"
 
 
 def _cast(value: object) -> str:
@@ -93,14 +103,17 @@ class PgConnection:
     """What a unit of work sees: aiosqlite's connection methods, inside the unit's one transaction (the
     work's own BEGIN/COMMIT are part of that transaction)."""
 
-    def __init__(self, conn: Any, keys: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, conn: Any, keys: Mapping[str, Sequence[str]], checked: frozenset[str]) -> None:
         self._conn = conn
         self._keys = keys
+        self._checked = checked
         self.in_transaction = True
 
     async def execute_fetchall(self, sql: str, parameters: Iterable[Any] | Mapping[str, Any] = ()) -> list[Any]:
         if _TRANSACTION_CONTROL.match(sql):
             return []
+        if sql in self._checked:
+            await self._conn.execute(_guild_lock(parameters))
         query, args = translate(sql, parameters, self._keys)
         return [_plain(record) for record in await self._conn.fetch(query, *args)]
 
@@ -116,14 +129,16 @@ class PgConnection:
 class PgDatabase:
     """`statement` and `run` as `bot.ledger.db.Database` offers them, on a pool of PostgreSQL connections."""
 
-    def __init__(self, pool: Any, keys: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, pool: Any, keys: Mapping[str, Sequence[str]], checked: Iterable[str] = ()) -> None:
         self._pool = pool
         self._keys = keys
+        self._checked = frozenset(checked)
         self._closed = False
 
     @classmethod
-    async def open(cls, url: str, *, max_size: int = 10) -> PgDatabase:
-        """Connect to `url` (DATABASE_URL), migrate, and learn each table's key for upserts."""
+    async def open(cls, url: str, *, checked: Iterable[str] = (), max_size: int = 10) -> PgDatabase:
+        """Connect to `url` (DATABASE_URL), migrate, and learn each table's key for upserts. `checked`: the
+        statements that check a server's budgets before writing (with a `guild_id` parameter)."""
         pool = await open_pool(url, max_size=max_size)
         rows = await pool.fetch(
             "SELECT c.relname AS table, array_agg(a.attname ORDER BY k.ord) AS columns"
@@ -133,7 +148,7 @@ class PgDatabase:
             " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
             " WHERE i.indisprimary GROUP BY c.relname"
         )
-        return cls(pool, {row["table"]: list(row["columns"]) for row in rows})
+        return cls(pool, {row["table"]: list(row["columns"]) for row in rows}, checked)
 
     @property
     def pool(self) -> Any:
@@ -155,11 +170,16 @@ class PgDatabase:
         """One statement in its own serializable transaction. `shielded`: it runs to the end even if the caller
         is cancelled; otherwise a caller cancelled after it committed gets `undo` called with its rows."""
         query, args = translate(sql, parameters, self._keys)
+        lock = _guild_lock(parameters) if sql in self._checked else None
 
         async def work(conn: Any) -> list[Any]:
-            return [_plain(record) for record in await conn.fetch(query, *args)]
+            if lock is None:
+                return [_plain(record) for record in await conn.fetch(query, *args)]
+            async with conn.transaction():  # READ COMMITTED: the statement's snapshot is taken after the lock
+                await conn.execute(lock)
+                return [_plain(record) for record in await conn.fetch(query, *args)]
 
-        return await self._guarded(self._serializable(work), undo, shielded=shielded)
+        return await self._guarded(self._retried(work, isolation=None), undo, shielded=shielded)
 
     async def run(
         self, work: Callable[[Any], Awaitable[T]], *, undo: Callable[[T], Awaitable[object]] | None = None
@@ -167,17 +187,22 @@ class PgDatabase:
         """A unit of work (several statements) in one serializable transaction, retried whole on a conflict."""
 
         async def wrapped(conn: Any) -> T:
-            return await work(PgConnection(conn, self._keys))
+            return await work(PgConnection(conn, self._keys, self._checked))
 
-        return await self._guarded(self._serializable(wrapped), undo, shielded=False)
+        return await self._guarded(self._retried(wrapped, isolation="serializable"), undo, shielded=False)
 
-    async def _serializable(self, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def _retried(self, work: Callable[[Any], Awaitable[T]], *, isolation: str | None) -> T:
+        """`work` on a connection, in a transaction of `isolation` (None: its statements' own), retried on a
+        serialization failure or deadlock."""
         if self._closed:
             raise LedgerError("the ledger is closed")
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self._pool.acquire() as conn, conn.transaction(isolation="serializable"):
-                    return await work(conn)
+                async with self._pool.acquire() as conn:
+                    if isolation is None:
+                        return await work(conn)
+                    async with conn.transaction(isolation=isolation):
+                        return await work(conn)
             except asyncpg.IntegrityConstraintViolationError as exc:
                 # The parts (and their callers) see one error type for a refused write, whatever the database.
                 raise sqlite3.IntegrityError(str(exc)) from exc

@@ -98,3 +98,16 @@ async def open_pool(
         await pool.close()
         raise
     return pool
+
+
+async def probe(url: str) -> int:
+    """Log in to the database at `url` and read its schema version (0: empty), changing nothing."""
+    try:
+        conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if isinstance(exc, asyncpg.PostgresError) else type(exc).__name__
+        raise LedgerError(f"PostgreSQL at {redact(url)} refused the connection ({reason})") from None
+    try:
+        return await schema_version(conn)
+    finally:
+        await conn.close()

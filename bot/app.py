@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import startup
+from bot.audit import AuditEvent
 from bot.config import ConfigError, Secrets, Settings
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
@@ -32,7 +33,19 @@ from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions")
+EXTENSIONS: Final = (
+    "cogs.generate",
+    "cogs.budget",
+    "cogs.reactions",
+    "cogs.results",
+    "cogs.context_menus",
+    # members' own tools and the server's policy (members branch)
+    "cogs.settings",
+    "cogs.history",
+    "cogs.help",
+    "cogs.policy",
+    "cogs.audit",
+)
 SHUTDOWN_GRACE_S: Final = 60.0
 COMMAND_TREE_HASH: Final = "command_tree_hash"  # ledger state key prefix: the last tree synced to each scope
 
@@ -153,7 +166,8 @@ class IdeogramBot(commands.AutoShardedBot):
             return [command.to_dict(self.tree) for command in commands]
         return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
-    def is_moderator(self, member: discord.Member | discord.User) -> bool:
+    async def is_moderator(self, member: discord.Member | discord.User) -> bool:
+        """Manage Server, a role in `[budget] moderator_role_ids`, or a role added with `/policy moderator_roles`."""
         if not isinstance(member, discord.Member):
             return False
         # An interaction carries the permissions Discord resolved for the member; the role cache is the fallback.
@@ -161,8 +175,24 @@ class IdeogramBot(commands.AutoShardedBot):
         permissions = member.guild_permissions if resolved is None else resolved
         if permissions.manage_guild:
             return True
-        allowed = set(self.settings.budget.moderator_role_ids)
-        return any(role.id in allowed for role in member.roles)
+        roles = {role.id for role in member.roles}
+        if roles & set(self.settings.budget.moderator_role_ids):
+            return True
+        return bool(roles & (await self.ledger.policy.get(member.guild.id)).moderator_role_ids)
+
+    def audit(
+        self,
+        *,
+        guild_id: int,
+        actor_id: int,
+        what: str,
+        old: str | None = None,
+        new: str | None = None,
+        channel_id: int | None = None,
+    ) -> None:
+        """Tell the server's log channel (or `channel_id`) about a budget change, refund or policy change:
+        `what` changed from `old` to `new` (both None: `what` says it all, e.g. "refunded job #12")."""
+        self.dispatch("audit", AuditEvent(guild_id, actor_id, what, old, new, self.ledger.now(), channel_id))
 
     async def close(self) -> None:
         await self.jobs.shutdown(SHUTDOWN_GRACE_S)

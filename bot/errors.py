@@ -15,7 +15,8 @@ from bot.i18n import Text, _, render
 
 log = logging.getLogger(__name__)
 
-# English text tests and callers look for; the sentence itself is in `_with_charge`.
+# The English words that mark a message as already saying so; the sentence itself is in `_with_charge`.
+# not translated: compared with the English rendering, never shown
 NOTHING_CHARGED: Final = "Nothing was charged."
 
 

@@ -20,7 +20,7 @@ from bot.ideogram.catalog import COMMANDS, OPTIONS, required
 from bot.ideogram.option_spec import CommandSpec, OptionSpec
 from bot.jobs import InputFile, JobSpec
 from cogs.common import input_file
-from cogs.output import AgainButton, InteractionOutput
+from cogs.output import InteractionOutput
 
 Interaction = discord.Interaction[IdeogramBot]
 MAX_AUTOCOMPLETE: Final = 25
@@ -139,4 +139,3 @@ class Generate(commands.Cog):
 
 async def setup(bot: IdeogramBot) -> None:
     await bot.add_cog(Generate(bot))
-    bot.add_dynamic_items(AgainButton)

@@ -146,4 +146,4 @@ def translate(msgid: str, locale: object | None) -> str | None:
 def read_catalogue(lang: str) -> Catalog:
     """A language's `.po` file as Babel reads it, for the catalogue tests and tooling."""
     with po_path(lang).open("rb") as source:
-        return read_po(source, locale=lang)
+        return read_po(source, locale=lang, abort_invalid=True)  # a broken line (a merge marker) fails loudly

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from bot.i18n import N_
 from bot.ideogram import parsers
 from bot.ideogram.errors import InvalidRequest
 from bot.ideogram.option_spec import CommandSpec, OptionSpec
@@ -69,7 +70,7 @@ _SPECS: Final = (
         v3=_COMPOSED,
         legacy=_COMPOSED,
         legacy_models=NEGATIVE_PROMPT_LEGACY_MODELS,
-        model_refusal="{model} doesn't take a `negative_prompt`. Remove it, or use {models}.",
+        model_refusal=N_("{model} doesn't take a `negative_prompt`. Remove it, or use {models}."),
         parse=parsers.optional_text("negative_prompt"),
         carried=True,
     ),
@@ -99,7 +100,7 @@ _SPECS: Final = (
         v3=frozenset({"generate", "remix", "edit"}),
         legacy=frozenset({"generate", "remix", "edit"}),
         legacy_models=STYLE_TYPE_LEGACY_MODELS,
-        model_refusal="`style_type` needs model V_2 or newer; {model} doesn't take it. Remove it or pick V_2.",
+        model_refusal=N_("`style_type` needs model V_2 or newer; {model} doesn't take it. Remove it or pick V_2."),
         values=(*STYLE_TYPES_V3, *LEGACY_ONLY_STYLE_TYPES),
         parse=parsers.style_type,
         carried=True,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final, Self, overload
 import aiohttp
 from pydantic import ValidationError
 
+from bot.i18n import _
 from bot.ideogram.download import (
     DEFAULT_IMAGE_HOSTS,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# not translated: a log line for the operator
 KEY_REJECTED: Final = (
     "AiHubMix rejected AIHUBMIX_API_KEY (HTTP %s): every job will fail until it is fixed. Copy the key again from "
     "the AiHubMix console (API keys), check that it is enabled and may use Ideogram, set AIHUBMIX_API_KEY and "
@@ -197,8 +199,11 @@ class IdeogramClient:
         for file in request.files():
             if file.size > self._max_upload_bytes:
                 raise InvalidRequest(
-                    f"An attached image is {megabytes(file.size)}; the image service takes at most "
-                    f"{megabytes(self._max_upload_bytes)}. Attach a smaller image."
+                    _(
+                        "An attached image is {size}; the image service takes at most {limit}. Attach a smaller image.",
+                        size=megabytes(file.size),
+                        limit=megabytes(self._max_upload_bytes),
+                    )
                 )
         async with self._limiter.hold(request.num_images, on_queue):
             return await self._with_retries(session, request)
@@ -288,7 +293,7 @@ class IdeogramClient:
                 "Unreadable Ideogram %s reply (status %d, request id %s)", request.operation, status, request_id
             )
             raise ServerFailed(
-                "The image service sent a reply the bot couldn't read. Try again in a few minutes.",
+                _("The image service sent a reply the bot couldn't read. Try again in a few minutes."),
                 status=status,
                 provider_message=scrub(text[:200], (self._api_key,)),
                 request_id=request_id,

@@ -18,6 +18,7 @@ from typing import Final
 import aiohttp
 from yarl import URL
 
+from bot.i18n import _
 from bot.ideogram.errors import DownloadFailed, ImageExpired
 from bot.ideogram.files import EXTENSIONS, ImageType, sniff_image_type
 from bot.ideogram.responses import GeneratedImage, GenerationResponse
@@ -98,13 +99,13 @@ class ImageHostPolicy:
         if url.scheme not in schemes:
             log.warning("Refused image URL with scheme %r (host %r)", url.scheme, url.host)
             raise DownloadFailed(
-                "The image service sent a link the bot won't follow (not https). Try again.",
+                _("The image service sent a link the bot won't follow (not https). Try again."),
                 provider_message=f"refused scheme {url.scheme!r}",
             )
         if not url.host or not host_allowed(url.host, self.hosts):
             log.warning("Refused image URL on host %r (not in the allow-list)", url.host)
             raise DownloadFailed(
-                "The image service sent a link to a host the bot doesn't trust. Try again.",
+                _("The image service sent a link to a host the bot doesn't trust. Try again."),
                 provider_message=f"refused host {url.host!r}",
             )
 
@@ -159,7 +160,7 @@ class Downloader:
         assert item.url
         url = URL(item.url)
         try:
-            for _ in range(_MAX_REDIRECTS + 1):
+            for _hop in range(_MAX_REDIRECTS + 1):
                 async with self.session.get(
                     url, proxy=self.proxy, timeout=self.timeout, allow_redirects=False
                 ) as reply:
@@ -195,7 +196,7 @@ class Downloader:
 
     async def _read_capped(self, reply: aiohttp.ClientResponse, request_id: str | None) -> bytes:
         too_big = DownloadFailed(
-            f"An image was larger than the bot accepts ({megabytes(self.max_bytes)}). Try again.",
+            _("An image was larger than the bot accepts ({limit}). Try again.", limit=megabytes(self.max_bytes)),
             request_id=request_id,
         )
         if reply.content_length is not None and reply.content_length > self.max_bytes:

@@ -6,13 +6,13 @@ from typing import Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.i18n import _
 from bot.ideogram.errors import InvalidRequest
 from bot.images.formats import EXTENSION, MIME, sniff_type
 
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 DEFAULT_MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
 EXTENSIONS: Final[dict[str, str]] = {MIME[kind]: extension for kind, extension in EXTENSION.items()}
-ACCEPTED_FORMATS: Final = "PNG, JPEG or WebP"
 
 
 def sniff_image_type(data: bytes) -> ImageType | None:
@@ -28,11 +28,14 @@ def check_image(data: bytes, *, label: str) -> ImageType:
     its upload cap (`IdeogramClient.execute`), not on every hand-over of the same bytes.
     """
     if not data:
-        raise InvalidRequest(f"The `{label}` file is empty. Attach a {ACCEPTED_FORMATS} image.")
+        raise InvalidRequest(_("The `{label}` file is empty. Attach a PNG, JPEG or WebP image.", label=label))
     kind = sniff_image_type(data)
     if kind is None:
         raise InvalidRequest(
-            f"The `{label}` file isn't a {ACCEPTED_FORMATS} image (GIFs and other formats aren't accepted)."
+            _(
+                "The `{label}` file isn't a PNG, JPEG or WebP image (GIFs and other formats aren't accepted).",
+                label=label,
+            )
         )
     return kind
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from bot.i18n import N_
 from bot.ideogram import parsers
 from bot.ideogram.parsers import Parser
 from bot.ideogram.values import LEGACY_MODELS, V3_MODEL, LegacyModel, Operation
 
 Kind = Literal["text", "integer", "boolean", "attachment"]
 # Refusal when a legacy model lacks an option its operation takes; `{model}` and `{models}` are filled in.
-DEFAULT_MODEL_REFUSAL: Final = "`{option}` works with {models}, not {model}. Remove it or pick another model."
+DEFAULT_MODEL_REFUSAL: Final = N_("`{option}` works with {models}, not {model}. Remove it or pick another model.")
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class OptionSpec:
     v3: frozenset[Operation] = frozenset()  # operations that take it with model V_3
     legacy: frozenset[Operation] = frozenset()  # ... with a legacy model, or with no model (upscale, describe)
     legacy_models: tuple[LegacyModel, ...] = LEGACY_MODELS  # on legacy routes, only these models take it
-    model_refusal: str = DEFAULT_MODEL_REFUSAL
+    model_refusal: str = DEFAULT_MODEL_REFUSAL  # a catalogue message id (mark it with N_)
     required: frozenset[Operation] = frozenset()
     low: int | None = None  # integers: the range; text: the length
     high: int | None = None

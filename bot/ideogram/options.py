@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from bot.i18n import Message, _
 from bot.ideogram.catalog import OPERATION_MODELS, OPTIONS, required
 from bot.ideogram.errors import InvalidRequest
 from bot.ideogram.files import ImageFile, check_image
@@ -130,8 +131,12 @@ def _route(operation: Operation, given: Mapping[str, object]) -> str | None:
     if model in models:
         return model
     if models == (V3_MODEL,):
-        raise InvalidRequest(f"{{command}} works only with model V_3, not {model}.", operations={"command": operation})
-    raise InvalidRequest(f"Editing works with {_either(models)}; {model} can't edit. Pick one of those.")
+        raise InvalidRequest(
+            _("{command} works only with model V_3, not {model}.", model=model), operations={"command": operation}
+        )
+    raise InvalidRequest(
+        _("Editing works with {models}; {model} can't edit. Pick one of those.", models=_either(models), model=model)
+    )
 
 
 def _check_names(
@@ -146,14 +151,20 @@ def _check_names(
     for name in required(operation):
         spec = OPTIONS[name]
         if spec.kind != "attachment" and name not in given:
-            raise InvalidRequest(f"{{command}} needs a `{name}`.", operations={"command": operation})
+            raise InvalidRequest(_("{command} needs a `{name}`.", name=name), operations={"command": operation})
         if spec.kind == "attachment" and images is not None and name not in images:
-            raise InvalidRequest(f"{{command}} needs an `{name}` attachment.", operations={"command": operation})
+            raise InvalidRequest(
+                _("{command} needs an `{name}` attachment.", name=name), operations={"command": operation}
+            )
     for name in names:
         for other in OPTIONS[name].excludes:
             if other in names:
                 raise InvalidRequest(
-                    f"`{name}` can't be combined with `{other}`. Use either `{name}` or `{other}`, not both."
+                    _(
+                        "`{name}` can't be combined with `{other}`. Use either `{name}` or `{other}`, not both.",
+                        name=name,
+                        other=other,
+                    )
                 )
 
 
@@ -162,26 +173,32 @@ def _not_applicable(name: str, operation: Operation, model: str | None) -> Inval
     command = {"command": operation}
     legacy = model is not None and model != V3_MODEL
     if legacy and operation in spec.v3 and not spec.legacy:
-        return InvalidRequest(f"`{name}` works only with model V_3, not {model}. Remove it or use V_3.")
+        return InvalidRequest(
+            _("`{name}` works only with model V_3, not {model}. Remove it or use V_3.", name=name, model=model)
+        )
     if legacy and operation in spec.legacy:
         return _model_refusal(spec, operation, model)
     if name == "model" or spec.kind == "attachment":
-        return InvalidRequest(f"{{command}} doesn't take a `{name}`.", operations=command)
+        return InvalidRequest(_("{command} doesn't take a `{name}`.", name=name), operations=command)
     if len(spec.operations) == 1:
         (only,) = spec.operations
-        return InvalidRequest(f"`{name}` only applies to {{only}}.", operations={"only": only})
+        return InvalidRequest(_("`{name}` only applies to {only}.", name=name), operations={"only": only})
     if legacy and operation in spec.v3:
         return InvalidRequest(
-            f"{{command}} with {model} doesn't take `{name}`. Remove it or use model V_3.", operations=command
+            _("{command} with {model} doesn't take `{name}`. Remove it or use model V_3.", model=model, name=name),
+            operations=command,
         )
-    return InvalidRequest(f"{{command}} doesn't take `{name}`.", operations=command)
+    return InvalidRequest(_("{command} doesn't take `{name}`.", name=name), operations=command)
 
 
 def _model_refusal(spec: OptionSpec, operation: Operation, model: str | None) -> InvalidRequest:
     takers = [m for m in OPERATION_MODELS[operation] if m == V3_MODEL or m in spec.legacy_models]
-    listed = ", ".join(takers[:-1]) + f" and {takers[-1]}" if len(takers) > 1 else "".join(takers)
-    return InvalidRequest(spec.model_refusal.format(option=spec.name, model=model, models=listed))
+    listed = (
+        _("{items} and {last}", items=", ".join(takers[:-1]), last=takers[-1]) if len(takers) > 1 else "".join(takers)
+    )
+    # `model_refusal` is a catalogue message id (marked with N_ where it is declared).
+    return InvalidRequest(_(spec.model_refusal, option=spec.name, model=model, models=listed))
 
 
-def _either(models: tuple[str, ...]) -> str:
-    return ", ".join(models[:-1]) + f" or {models[-1]}"
+def _either(models: tuple[str, ...]) -> Message:
+    return _("{items} or {last}", items=", ".join(models[:-1]), last=models[-1])

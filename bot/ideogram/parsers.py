@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Final, TypeAlias
 
+from bot.i18n import Text, _
 from bot.ideogram.errors import InvalidRequest
 from bot.ideogram.requests import ColorMember, ColorPalette
 from bot.ideogram.values import (
@@ -37,11 +38,11 @@ Parser: TypeAlias = Callable[[object, str | None], object]
 _MAX_LISTED: Final = 16
 
 
-def _listing(values: Iterable[str]) -> str:
+def _listing(values: Iterable[str]) -> Text:
     items = list(values)
     if len(items) <= _MAX_LISTED:
         return ", ".join(items)
-    return ", ".join(items[:_MAX_LISTED]) + f" and {len(items) - _MAX_LISTED} more"
+    return _("{items} and {count} more", items=", ".join(items[:_MAX_LISTED]), count=len(items) - _MAX_LISTED)
 
 
 def _legacy(model: str | None) -> bool:
@@ -52,7 +53,9 @@ def choice(name: str, value: object, allowed: Iterable[str]) -> str:
     allowed = tuple(allowed)
     if isinstance(value, str) and value in allowed:
         return value
-    raise InvalidRequest(f"`{name}` can't be `{value}`. Use one of: {_listing(allowed)}.")
+    raise InvalidRequest(
+        _("`{name}` can't be `{value}`. Use one of: {allowed}.", name=name, value=value, allowed=_listing(allowed))
+    )
 
 
 def number(name: str, value: object, low: int, high: int) -> int:
@@ -62,20 +65,28 @@ def number(name: str, value: object, low: int, high: int) -> int:
     elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
         parsed = int(value)
     if parsed is None or not low <= parsed <= high:
-        raise InvalidRequest(f"`{name}` must be a whole number from {low} to {high}, not `{value}`.")
+        raise InvalidRequest(
+            _(
+                "`{name}` must be a whole number from {low} to {high}, not `{value}`.",
+                name=name,
+                low=low,
+                high=high,
+                value=value,
+            )
+        )
     return parsed
 
 
 def text(name: str, value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidRequest(f"`{name}` must be text.")
+        raise InvalidRequest(_("`{name}` must be text.", name=name))
     return value.strip()
 
 
 def prompt(value: object, model: str | None) -> str:
     parsed = text("prompt", value)
     if not parsed:
-        raise InvalidRequest("The prompt can't be empty. Describe what you want to see.")
+        raise InvalidRequest(_("The prompt can't be empty. Describe what you want to see."))
     return parsed
 
 
@@ -95,8 +106,13 @@ def aspect_ratio(value: object, model: str | None) -> str:
     if ratio not in LEGACY_ASPECT_RATIOS_AS_V3:
         missing = ", ".join(r for r in ASPECT_RATIOS_V3 if r not in LEGACY_ASPECT_RATIOS_AS_V3)
         raise InvalidRequest(
-            f"Aspect ratio {ratio} needs model V_3: {model} has no {missing}. "
-            f"Use V_3, or one of: {', '.join(LEGACY_ASPECT_RATIOS_AS_V3)}."
+            _(
+                "Aspect ratio {ratio} needs model V_3: {model} has no {missing}. Use V_3, or one of: {allowed}.",
+                ratio=ratio,
+                model=model,
+                missing=missing,
+                allowed=", ".join(LEGACY_ASPECT_RATIOS_AS_V3),
+            )
         )
     return legacy_aspect_ratio(ratio)
 
@@ -105,7 +121,9 @@ def resolution(value: object, model: str | None) -> str:
     if not _legacy(model):
         return choice("resolution", value, RESOLUTIONS_V3)
     if value in RESOLUTIONS_V3 and value not in LEGACY_RESOLUTIONS_AS_V3:
-        raise InvalidRequest(f"Resolution {value} needs model V_3; {model} doesn't offer it.")
+        raise InvalidRequest(
+            _("Resolution {value} needs model V_3; {model} doesn't offer it.", value=value, model=model)
+        )
     return legacy_resolution(choice("resolution", value, LEGACY_RESOLUTIONS_AS_V3))
 
 
@@ -113,8 +131,12 @@ def style_type(value: object, model: str | None) -> str:
     legacy = _legacy(model)
     if not legacy and value in LEGACY_ONLY_STYLE_TYPES:
         raise InvalidRequest(
-            f"Style {value} exists only on the older models ({', '.join(STYLE_TYPE_LEGACY_MODELS)}); "
-            f"V_3 takes {', '.join(STYLE_TYPES_V3)}."
+            _(
+                "Style {value} exists only on the older models ({models}); V_3 takes {styles}.",
+                value=value,
+                models=", ".join(STYLE_TYPE_LEGACY_MODELS),
+                styles=", ".join(STYLE_TYPES_V3),
+            )
         )
     return choice("style_type", value, LEGACY_STYLE_TYPES if legacy else STYLE_TYPES_V3)
 
@@ -127,11 +149,15 @@ def color_palette(value: object, model: str | None = None) -> ColorPalette:
     colours = [part.strip() for part in given.split(",") if part.strip()]
     if colours and all(re.fullmatch(COLOR_HEX_PATTERN, colour) for colour in colours):
         if len(colours) > MAX_COLOR_PALETTE_MEMBERS:
-            raise InvalidRequest(f"`color_palette` takes at most {MAX_COLOR_PALETTE_MEMBERS} colours.")
+            raise InvalidRequest(_("`color_palette` takes at most {count} colours.", count=MAX_COLOR_PALETTE_MEMBERS))
         return ColorPalette(members=tuple(ColorMember(color_hex=colour) for colour in colours))
     raise InvalidRequest(
-        f"`color_palette` can't be `{given}`. Use a preset ({', '.join(COLOR_PALETTE_PRESETS)}) "
-        "or hex colours separated by commas, like `#ff0000,#00ff00`."
+        _(
+            "`color_palette` can't be `{value}`. Use a preset ({presets}) or hex colours separated by commas, "
+            "like `#ff0000,#00ff00`.",
+            value=given,
+            presets=", ".join(COLOR_PALETTE_PRESETS),
+        )
     )
 
 
@@ -142,10 +168,13 @@ def style_codes(value: object, model: str | None = None) -> tuple[str, ...]:
     elif isinstance(value, list | tuple) and all(isinstance(code, str) for code in value):
         codes = [code.strip() for code in value if code.strip()]
     else:
-        raise InvalidRequest("`style_codes` must be text, like `AAFF5733`.")
+        raise InvalidRequest(_("`style_codes` must be text, like `AAFF5733`."))
     bad = [code for code in codes if not re.fullmatch(STYLE_CODE_PATTERN, code)]
     if bad or not codes:
         raise InvalidRequest(
-            f"`{bad[0] if bad else value}` isn't a style code. Style codes are 8 hex digits, like `AAFF5733`."
+            _(
+                "`{value}` isn't a style code. Style codes are 8 hex digits, like `AAFF5733`.",
+                value=bad[0] if bad else value,
+            )
         )
     return tuple(codes)

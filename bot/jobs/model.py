@@ -22,7 +22,21 @@ class InputFile:
 
 
 @dataclass(frozen=True)
+class ImageSource:
+    """Where an input image can be fetched again: an attachment of a message (by id), or the message's
+    `number`-th image (1-based, attachments first, then embed images) when it has no attachment id."""
+
+    channel_id: int
+    message_id: int
+    attachment_id: int | None = None
+    number: int = 1
+
+
+@dataclass(frozen=True)
 class JobSpec:
+    """A job to run. `inputs` says where each of `files` came from, when the bot can fetch it again (a message's
+    image; a slash command's attachment can't be); `source_job_id` is the job this one was derived from."""
+
     guild_id: int
     channel_id: int
     user_id: int
@@ -31,6 +45,10 @@ class JobSpec:
     options: Mapping[str, object]
     files: Mapping[str, InputFile] = field(default_factory=dict)
     invert_mask: bool = False
+    inputs: Mapping[str, ImageSource] = field(default_factory=dict)
+    source_job_id: int | None = None
+    # The member's /settings defaults the job took (already in `options`), for the result to show.
+    defaults_used: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,7 +83,7 @@ class Result:
     withheld: int
     cost: int
     balance: Balance
-    notes: Sequence[Text]
+    notes: Sequence[Text]  # catalogue messages, rendered where the result is shown
     descriptions: Sequence[str] = ()
 
 
@@ -80,8 +98,9 @@ class JobOutput(Protocol):
     @property
     def upload_limit(self) -> int: ...
     async def started(self) -> None: ...
-    async def progress(self, *, position: int | None, estimate: int) -> None:
-        """Under way (`position` None) or waiting `position`-th in line; `estimate` is the most it will cost."""
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
+        """Under way (`position` None) or waiting `position`-th in line; `estimate` is the most it will cost;
+        `settings` lists the member's /settings defaults the job uses (empty: none)."""
 
     async def deliver(self, result: Result) -> Posted: ...
     async def refused(self, error: BaseException, *, context: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
-from bot.i18n import Text, _
+from bot.i18n import Text, _, _n
 from bot.ideogram import (
     DescribeResponse,
     DownloadedImage,
@@ -16,6 +16,7 @@ from bot.ideogram import (
     build_request,
 )
 from bot.images import PreparedImage, fit_for_upload, prepare_input, prepare_mask, square_for_reframe
+from bot.jobs.defaults import defaults_note
 from bot.jobs.model import JobSpec, OutputFile, Posted, Result
 from bot.ledger import Balance, ResultImage
 
@@ -28,7 +29,7 @@ class Prepared:
 
 async def prepare(spec: JobSpec, *, max_upload: int) -> Prepared:
     """Fetch the attachments, check and normalise them, and build the request the API will get."""
-    notes: list[Text] = []
+    notes: list[Text] = [*defaults_note(spec)]
     data = dict(zip(spec.files, await asyncio.gather(*(f.read() for f in spec.files.values())), strict=True))
     images: dict[str, bytes] = {}
     main: PreparedImage | None = None
@@ -86,7 +87,13 @@ async def generated(
     reencoded = sum(1 for f in fitted if f.reencoded)
     notes = [*result.notes]
     if reencoded:
-        notes.append(_("{count} image(s) were re-encoded to fit Discord's upload limit.", count=reencoded))
+        notes.append(
+            _n(
+                "{count} image was re-encoded to fit Discord's upload limit.",
+                "{count} images were re-encoded to fit Discord's upload limit.",
+                count=reencoded,
+            )
+        )
     records = [
         ResultImage(
             index=item.index,

@@ -5,6 +5,7 @@ from bot.ledger.db import LATEST_VERSION, Migration, load_migrations, migrate
 from bot.ledger.errors import BudgetExceeded, HoldSettled, LedgerError
 from bot.ledger.holds import CRASH_RELEASE_REASON
 from bot.ledger.ledger import Ledger
+from bot.ledger.member_settings import SETTING_NAMES, MemberSettings
 from bot.ledger.models import (
     AllowanceSource,
     Balance,
@@ -20,11 +21,13 @@ from bot.ledger.models import (
     Spender,
 )
 from bot.ledger.periods import PERIODS, Period, period_bounds, utc_now
+from bot.ledger.policy import Policy, ServerPolicy
 
 __all__ = [
     "CRASH_RELEASE_REASON",
     "LATEST_VERSION",
     "PERIODS",
+    "SETTING_NAMES",
     "AllowanceSource",
     "Balance",
     "BudgetExceeded",
@@ -37,10 +40,13 @@ __all__ = [
     "JobStatus",
     "Ledger",
     "LedgerError",
+    "MemberSettings",
     "Migration",
     "Period",
+    "Policy",
     "Report",
     "ResultImage",
+    "ServerPolicy",
     "ServerSettings",
     "Spender",
     "load_migrations",

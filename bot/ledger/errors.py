@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Literal
 
 from bot.errors import UserFacingError
+from bot.i18n import Message, _
+from bot.i18n.terms import THIS_PERIOD
 from bot.ledger.periods import Period
-from bot.money import format_amount
-
-_WHEN: dict[Period, str] = {"day": " today", "week": " this week", "month": " this month", "total": ""}
+from bot.money import Amount
 
 
 class LedgerError(Exception):
@@ -43,9 +43,26 @@ class BudgetExceeded(UserFacingError):
         self.period = period
         self.next_reset = next_reset
         self.scope = scope
-        who = "you have" if scope == "member" else "the server has"
-        resets = "" if next_reset is None else f" (resets <t:{int(next_reset.timestamp())}:R>)"
-        super().__init__(
-            f"That needs {format_amount(amount)} but {who} {format_amount(remaining)} left"
-            f"{_WHEN[period]}{resets}. Nothing was charged."
+        super().__init__(_refusal(scope, amount, remaining, period, next_reset))
+
+
+def _refusal(
+    scope: Literal["member", "server"], amount: int, remaining: int, period: Period, next_reset: datetime | None
+) -> Message:
+    params = {"amount": Amount(amount), "remaining": Amount(remaining), "this_period": THIS_PERIOD[period]}
+    if next_reset is None:  # a total budget never resets
+        if scope == "member":
+            return _("That needs {amount} but you have {remaining} left. Nothing was charged.", **params)
+        return _("That needs {amount} but the server has {remaining} left. Nothing was charged.", **params)
+    reset = f"<t:{int(next_reset.timestamp())}:R>"  # Discord draws it in each reader's own language
+    if scope == "member":
+        return _(
+            "That needs {amount} but you have {remaining} left {this_period} (resets {reset}). Nothing was charged.",
+            reset=reset,
+            **params,
         )
+    return _(
+        "That needs {amount} but the server has {remaining} left {this_period} (resets {reset}). Nothing was charged.",
+        reset=reset,
+        **params,
+    )

@@ -13,7 +13,9 @@ from bot.ledger.checks import check_amount, check_period
 from bot.ledger.db import Database
 from bot.ledger.holds import Holds
 from bot.ledger.jobs import JobRecords
+from bot.ledger.member_settings import MemberSettings
 from bot.ledger.periods import Period, bounds_at, from_us, to_us, utc_now
+from bot.ledger.policy import Policy
 from bot.ledger.reading import Reading
 from bot.ledger.settings import Settings
 
@@ -39,6 +41,8 @@ class Ledger(Holds, Settings, Reading, JobRecords):
         self._clock = clock
         self._config_allowance = default_allowance
         self._config_period: Period = default_period
+        self.member_settings = MemberSettings(db)
+        self.policy = Policy(db)
 
     @classmethod
     async def open(
@@ -58,6 +62,10 @@ class Ledger(Holds, Settings, Reading, JobRecords):
     async def close(self) -> None:
         """Finish what is queued and close the database (safe to call twice)."""
         await self._db.close()
+
+    def now(self) -> datetime:
+        """The ledger's idea of now (aware UTC; tests move it)."""
+        return self._clock()
 
     # -- parameters every statement about a member's terms needs ------------------------------------
 

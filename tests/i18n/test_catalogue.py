@@ -21,6 +21,21 @@ CODE_NAME = re.compile(r"^(V_\w+|\d+x\d+)$")
 NAMES = {Where.command_name, Where.group_name, Where.parameter_name}
 
 
+HOW_TO_ADD = "Add each to bot/i18n/locales/{lang}/LC_MESSAGES/messages.po (terms: docs/glossary.md), e.g.:\n\n{entries}"
+
+
+def po_entries(missing: list[tuple[str, str | None]]) -> str:
+    """Ready-to-fill .po entries for what is missing (the msgstr left for a person to write)."""
+    blocks = []
+    for msgid, plural in dict.fromkeys(missing):
+        quoted = msgid.replace("\\", "\\\\").replace('"', '\\"')
+        if plural is None:
+            blocks.append(f'msgid "{quoted}"\nmsgstr ""')
+        else:
+            blocks.append(f'msgid "{quoted}"\nmsgid_plural "{plural}"\nmsgstr[0] ""')
+    return "\n\n".join(blocks)
+
+
 def entries(lang: str) -> dict[str, tuple[str | None, tuple[str, ...]]]:
     """msgid -> (msgid_plural, translated forms) for one language."""
     found: dict[str, tuple[str | None, tuple[str, ...]]] = {}
@@ -37,8 +52,13 @@ def entries(lang: str) -> dict[str, tuple[str | None, tuple[str, ...]]]:
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_every_message_in_the_code_is_translated(lang: str) -> None:
     catalogue = entries(lang)
-    missing = [f"{m.where}: {m.msgid!r}" for m in code_messages() if not any(catalogue.get(m.msgid, (None, ()))[1])]
-    assert missing == [], f"{lang} lacks translations for:\n" + "\n".join(missing)
+    missing = [m for m in code_messages() if not any(catalogue.get(m.msgid, (None, ()))[1])]
+    assert missing == [], (
+        f"{lang} lacks translations for:\n"
+        + "\n".join(f"{m.where}: {m.msgid!r}" for m in missing)
+        + "\n"
+        + HOW_TO_ADD.format(lang=lang, entries=po_entries([(m.msgid, m.plural) for m in missing]))
+    )
     wrong_plural = [m.where for m in code_messages() if m.msgid in catalogue and catalogue[m.msgid][0] != m.plural]
     assert wrong_plural == []
 
@@ -62,6 +82,20 @@ def test_translations_keep_the_placeholders_and_every_plural_form(lang: str) -> 
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
+def test_each_message_is_in_the_file_once(lang: str) -> None:
+    """Babel keeps the last of two entries with one msgid; a merge that leaves both hides a translation."""
+    ids = re.findall(r'^msgid "(.+)"$', i18n.po_path(lang).read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert [msgid for msgid in set(ids) if ids.count(msgid) > 1] == []
+
+
+async def test_every_translation_is_still_used() -> None:
+    """A message changed or removed in the code leaves a stale entry: remove it too."""
+    used = {m.msgid for m in code_messages()} | {s.text for s in await tree_strings()}
+    for lang in TRANSLATED:
+        assert [msgid for msgid in entries(lang) if msgid not in used] == [], f"stale entries in {lang}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
 def test_both_languages_translate_the_same_messages(lang: str) -> None:
     other = TRADITIONAL if lang == SIMPLIFIED else SIMPLIFIED
     assert set(entries(lang)) == set(entries(other))
@@ -70,14 +104,18 @@ def test_both_languages_translate_the_same_messages(lang: str) -> None:
 async def test_every_description_and_choice_of_the_command_tree_is_translated() -> None:
     strings = await tree_strings()
     assert {s.location for s in strings} >= {Where.command_description, Where.parameter_description, Where.choice_name}
-    missing = [
-        f"{lang}: {s.where} {s.location.name} {s.text!r}"
-        for s in strings
-        if s.location not in NAMES and not CODE_NAME.match(s.text)
-        for lang in TRANSLATED
-        if i18n.translate(s.text, lang) is None
-    ]
-    assert missing == []
+    for lang in TRANSLATED:
+        missing = [
+            s
+            for s in strings
+            if s.location not in NAMES and not CODE_NAME.match(s.text) and not i18n.translate(s.text, lang)
+        ]
+        assert missing == [], (
+            f"{lang} lacks translations of the command tree's:\n"
+            + "\n".join(f"{s.where} {s.location.name}: {s.text!r}" for s in missing)
+            + "\n"
+            + HOW_TO_ADD.format(lang=lang, entries=po_entries([(s.text, None) for s in missing]))
+        )
 
 
 async def test_the_translator_keeps_names_and_translates_descriptions() -> None:

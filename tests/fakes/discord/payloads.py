@@ -506,8 +506,9 @@ def ready(fake: FakeCore, session_id: str, guilds: list[FakeGuild], shard: list[
     return data
 
 
-def modal_submit_components(modal: dict[str, Any], values: dict[str, str]) -> list[dict[str, Any]]:
-    """Mirror the layout of a modal the bot sent, filling in the values a user typed."""
+def modal_submit_components(modal: dict[str, Any], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Mirror the layout of a modal the bot sent, filling in the values a user typed (text, select values, or
+    uploaded `FakeAttachment`s for a file upload)."""
 
     def fill(component: dict[str, Any]) -> dict[str, Any] | None:
         kind = component.get("type")
@@ -524,6 +525,10 @@ def modal_submit_components(modal: dict[str, Any], values: dict[str, str]) -> li
             custom_id = component["custom_id"]
             chosen = values.get(custom_id, [])
             return {"type": kind, "id": component.get("id", 0), "custom_id": custom_id, "values": list(chosen)}
+        if kind == 19:  # file upload: the uploaded attachments' ids (their data goes into `resolved`)
+            custom_id = component["custom_id"]
+            ids = [str(a.id) for a in values.get(custom_id, [])]
+            return {"type": 19, "id": component.get("id", 0), "custom_id": custom_id, "values": ids}
         return None
 
     filled = [fill(c) for c in _components_response(modal.get("components", []))]

@@ -7,36 +7,24 @@ may start at once against one database; migrations run under an advisory lock, a
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
-from importlib.resources import files
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from bot.ledger.db import Migration
+from bot.ledger.db import Migration, load_migrations
 from bot.ledger.errors import LedgerError
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_NAME: Final = re.compile(r"^V(?P<version>\d+)__(?P<name>\w+)\.sql$")
 MIGRATION_LOCK: Final = 0x1DE0_6A4D  # advisory lock key: one process migrates at a time
 CONNECT_TIMEOUT_S: Final = 10.0
 
 
 def load_pg_migrations() -> tuple[Migration, ...]:
     """The package's `migrations_pg/V{n}__{name}.sql` files in order; their numbers must run 1, 2, 3, …"""
-    found = []
-    for resource in files("bot.ledger").joinpath("migrations_pg").iterdir():
-        match = _MIGRATION_NAME.match(resource.name)
-        if match is not None:
-            found.append(Migration(int(match["version"]), match["name"], resource.read_text("utf-8")))
-    found.sort(key=lambda migration: migration.version)
-    versions = [migration.version for migration in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise LedgerError(f"PostgreSQL migration versions must be 1..n without gaps, found {versions}")
-    return tuple(found)
+    return load_migrations("migrations_pg")
 
 
 PG_MIGRATIONS: Final = load_pg_migrations()

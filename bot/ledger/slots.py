@@ -22,10 +22,11 @@ from typing import Any, Final
 
 import asyncpg
 
-from bot.ideogram.limiter import LimiterState, QueueCallback
+from bot.ideogram.limiter import ImageLimiter, LimiterState, QueueCallback
 from bot.ledger.pg import open_pool
 
 log = logging.getLogger(__name__)
+_report = ImageLimiter._report  # the same queue-position report as one process's limiter (its failures logged)
 
 CHANNEL: Final = "api_leases"
 GRANT_LOCK: Final = 0x1DE0_51D7  # advisory lock key: one granting transaction at a time
@@ -238,13 +239,3 @@ class DatabaseSlots:
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             self._listener = None
             log.warning("could not listen for API slot releases; polling every %.1f s", self._poll_s)
-
-
-async def _report(on_queue: QueueCallback | None, position: int) -> None:
-    if on_queue is None:
-        return
-    try:
-        await on_queue(position)
-    except Exception:
-        # The queue notice is cosmetic (a Discord message edit); its failure must not fail the job.
-        log.warning("Queue position callback failed", exc_info=True)

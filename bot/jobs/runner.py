@@ -117,6 +117,11 @@ class JobRunner:
                 return "failed"
             return await self._work(_Run(spec, output))
 
+    async def recorded(self, message_id: int) -> None:
+        """Wait until the job whose result is the message `message_id` has been charged and recorded: the member
+        sees a result a moment before the bookkeeping behind it is done."""
+        await self._admission.recorded(message_id)
+
     async def shutdown(self, grace_s: float) -> None:
         """Refuse new jobs; let running ones finish for `grace_s`, then cancel them (their holds are settled)."""
         await self._admission.shutdown(grace_s)
@@ -180,6 +185,7 @@ class JobRunner:
             return await self._fail(run, error)
         run.delivered = True
         await self._record(run, result, records, posted)
+        self._admission.mark_recorded(posted.message_id)
         return "delivered"
 
     async def _call(self, run: _Run, request: IdeogramRequest) -> GenerationResponse | DescribeResponse:

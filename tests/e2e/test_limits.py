@@ -128,6 +128,9 @@ async def test_a_result_that_outlives_its_interaction_is_posted_in_the_channel(r
     assert posted.interaction is None  # a plain channel message, not the expired reply
     assert f"<@{running.member.id}>" in posted.content
     assert len(posted.attachments) == 1
+    assert running.bot is not None
+    async with asyncio.timeout(10):
+        await running.bot.jobs.recorded(posted.id)  # the member saw it a moment before it was charged
     money = await balance(running)
     assert (money.spent, money.held) == (30_000, 0)  # paid for, and delivered
     assert running.bot is not None

@@ -162,10 +162,13 @@ async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_no
             default_allowance=settings.budget.default_allowance_micros,
             default_period=settings.budget.default_period,
             clock=clock,
+            operator_cap=settings.budget.operator_cap_micros,
+            operator_cap_period=settings.budget.operator_cap_period,
+            max_allowance=settings.budget.max_allowance_micros,
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
-    await ledger.recover()  # logs what it released
+    await ledger.recover()  # logs what it settled
     return ledger
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final
 
 import discord
 from discord import app_commands
@@ -13,14 +12,18 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
-from bot.ledger import Balance, Period
-from bot.money import format_amount, parse_amount, plain_amount
+from bot.ledger import Balance, Period, entries_csv
+from bot.money import format_amount, parse_amount
 
 Interaction = discord.Interaction[IdeogramBot]
-PeriodChoice = Literal["day", "week", "month", "total"]
 SOURCE_WORDS: Final = {"own": "own allowance", "server": "server default", "config": "bot default"}
 PERIOD_NAMES: Final = {"day": "per day", "week": "per week", "month": "per month", "total": "in total"}
 THIS_PERIOD: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
+PAID: Final = (
+    "{paid}: {captured} captured from members, {written_off} written off (billed, never received), "
+    "{uncertain} uncertain (outcome unknown). Refunded to members since: {refunded}."
+)
+REFUNDED: Final = "Refunded {amount} of job {job_id} to {member}; they have {remaining} left this period."
 
 
 def _when(moment: datetime | None) -> str:
@@ -98,7 +101,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         period="Defaults to the server's period",
     )
     async def set_allowance(
-        self, interaction: Interaction, user: discord.Member, amount: str, period: PeriodChoice | None = None
+        self, interaction: Interaction, user: discord.Member, amount: str, period: Period | None = None
     ) -> None:
         """Give one member their own allowance (or `default` to remove it)."""
         micros = None if amount.strip().lower() == "default" else _non_negative(amount)
@@ -149,7 +152,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     @app_commands.describe(
         amount="Dollars per period for members without their own allowance", period="day, week, month or total"
     )
-    async def default(self, interaction: Interaction, amount: str, period: PeriodChoice | None = None) -> None:
+    async def default(self, interaction: Interaction, amount: str, period: Period | None = None) -> None:
         """Set the server's default allowance."""
         micros = _non_negative(amount)
         guild_id = self._guild(interaction)
@@ -166,7 +169,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     @app_commands.describe(
         amount="Most the whole server may spend per period, or `off`", period="day, week, month or total"
     )
-    async def cap(self, interaction: Interaction, amount: str, period: PeriodChoice | None = None) -> None:
+    async def cap(self, interaction: Interaction, amount: str, period: Period | None = None) -> None:
         """Cap what the whole server may spend per period."""
         micros = None if amount.strip().lower() in {"off", "none"} else _non_negative(amount)
         guild_id = self._guild(interaction)
@@ -198,7 +201,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
 
     @app_commands.command(name="report")
     @app_commands.describe(period="Which period (defaults to the server's)")
-    async def report(self, interaction: Interaction, period: PeriodChoice | None = None) -> None:
+    async def report(self, interaction: Interaction, period: Period | None = None) -> None:
         """Top spenders and totals, with the period's ledger as CSV."""
         guild_id = self._guild(interaction)
         report = await self.bot.ledger.report(guild_id, period)
@@ -211,6 +214,17 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         embed.add_field(name="Held", value=format_amount(report.held))
         embed.add_field(name="Granted", value=format_amount(report.granted))
         embed.add_field(name="Jobs", value=str(report.jobs))
+        embed.add_field(
+            name="Paid to the provider",
+            value=PAID.format(
+                paid=format_amount(report.paid),
+                captured=format_amount(report.captured),
+                written_off=format_amount(report.written_off),
+                uncertain=format_amount(report.uncertain),
+                refunded=format_amount(report.refunded),
+            ),
+            inline=False,
+        )
         top = [
             f"{rank}. <@{row.user_id}> {format_amount(row.spent)} ({row.jobs} jobs)"
             for rank, row in enumerate(report.top_spenders, start=1)
@@ -220,25 +234,30 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         )
         # The lines the totals above are made of: a settlement counts in its hold's period.
         rows = await self.bot.ledger.period_entries(guild_id, report.period_start, report.next_reset)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["id", "created_at", "kind", "amount_usd", "member_id", "actor_id", "job_id", "reason"])
-        for row in rows:
-            writer.writerow(
-                [
-                    row.id,
-                    row.created_at.isoformat(),
-                    row.kind,
-                    plain_amount(row.amount),
-                    row.user_id,
-                    row.actor_id or "",
-                    row.job_id or "",
-                    row.reason,
-                ]
-            )
+        buffer = io.BytesIO(entries_csv(rows).encode())
         name = "ledger-all-time.csv" if report.period == "total" else f"ledger-{report.period_start:%Y-%m-%d}.csv"
-        file = discord.File(io.BytesIO(buffer.getvalue().encode()), filename=name)
+        file = discord.File(buffer, filename=name)
         await interaction.response.send_message(embed=embed, file=file, ephemeral=True)
+
+    @app_commands.command(name="refund")
+    @app_commands.describe(job="The job's id (shown in its Info and in /history)")
+    async def refund(self, interaction: Interaction, job: app_commands.Range[int, 1]) -> None:
+        """Give a member back what one job charged them (once per job)."""
+        guild_id = self._guild(interaction)
+        amount = await self.bot.ledger.refund(job, actor_id=interaction.user.id, guild_id=guild_id)
+        record = await self.bot.ledger.job(job)
+        assert record is not None  # the refund found it
+        balance = await self.bot.ledger.balance(guild_id, record.user_id)
+        await interaction.response.send_message(
+            REFUNDED.format(
+                amount=format_amount(amount),
+                job_id=job,
+                member=f"<@{record.user_id}>",
+                remaining=format_amount(balance.remaining),
+            ),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
 
 async def setup(bot: IdeogramBot) -> None:

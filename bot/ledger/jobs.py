@@ -1,19 +1,20 @@
-"""Job records and their result images, so a later reaction or button can find a result by message id."""
+"""Job records and their result images, so a later reaction or button can find a result by message id.
+No money here: holds and their settlements are the `Holds` part's."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from datetime import datetime
 from typing import Any, Final, Literal
 
 import aiosqlite
 
-from bot.ledger.db import Database, transaction
+from bot.ledger.context import Context
+from bot.ledger.db import transaction
 from bot.ledger.errors import LedgerError
 from bot.ledger.models import Job, JobResult, ResultImage
-from bot.ledger.periods import from_us, to_us
+from bot.ledger.periods import from_us
 
 # Job's fields in order; the jobs table names them the same, except its key `id`.
 _JOB_FIELDS: Final = tuple(field.name for field in fields(Job))
@@ -24,16 +25,18 @@ def _job(row: Any) -> Job:
     record = dict(zip(_JOB_FIELDS, row, strict=True))
     record["parameters"] = json.loads(record["parameters"])
     record["created_at"] = from_us(record["created_at"])
-    if record["finished_at"] is not None:
-        record["finished_at"] = from_us(record["finished_at"])
+    for moment in ("finished_at", "request_sent_at"):
+        if record[moment] is not None:
+            record[moment] = from_us(record[moment])
     return Job(**record)
 
 
 class JobRecords:
-    """The job and state half of the `Ledger` (it shares the ledger's database and clock)."""
+    """The job records part of the `Ledger`, and the small facts the bot keeps between runs (`state`)."""
 
-    _db: Database
-    _clock: Callable[[], datetime]
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._db = context.db
 
     async def create_job(
         self,
@@ -45,11 +48,13 @@ class JobRecords:
         operation: str,
         parameters: Mapping[str, object],
         prompt: str | None,
+        source_job_id: int | None = None,
     ) -> int:
-        """Record a job as running (before holding money for it); `parameters` must be JSON-serialisable."""
+        """Record a job as running (before holding money for it); `parameters` must be JSON-serialisable.
+        `source_job_id`: the job it was derived from, if any."""
         rows = await self._db.statement(
-            "INSERT INTO jobs (guild_id, channel_id, user_id, command, operation, parameters, prompt, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO jobs (guild_id, channel_id, user_id, command, operation, parameters, prompt, created_at,"
+            " source_job_id, instance_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 guild_id,
                 channel_id,
@@ -58,7 +63,9 @@ class JobRecords:
                 operation,
                 json.dumps(dict(parameters), sort_keys=True, separators=(",", ":")),
                 prompt,
-                to_us(self._clock()),
+                self._context.now_us(),
+                source_job_id,
+                self._context.terms.instance_id,
             ),
         )
         return int(rows[0][0])
@@ -76,7 +83,7 @@ class JobRecords:
         """Record a running job's success: its cost, the message showing it, and its images."""
         if cost < 0:
             raise ValueError(f"a job's cost cannot be negative, got {cost}")
-        now_us = to_us(self._clock())
+        now_us = self._context.now_us()
 
         async def work(conn: aiosqlite.Connection) -> None:
             async with transaction(conn):
@@ -103,7 +110,7 @@ class JobRecords:
         rows = await self._db.statement(
             "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?"
             " WHERE id = ? AND status = 'running' RETURNING id",
-            (error, to_us(self._clock()), job_id),
+            (error, self._context.now_us(), job_id),
         )
         return bool(rows)
 

@@ -2,7 +2,11 @@
 together, and the triggers in the schema keep open holds and day totals in step inside that statement.
 
 Named parameters shared by the statements that need a member's terms: `guild_id`, `user_id`,
-`config_allowance`, `config_period`, `day_start`, `week_start`, `month_start` (microseconds), `now`.
+`config_allowance`, `config_period`, `day_start`, `week_start`, `month_start` (microseconds), `now`; and for
+holds the operator's `operator_cap` (NULL: none) and `operator_period`.
+
+What counts where: a member's spend is captures − refunds; what a server or the operator paid (their caps)
+is captures + write-offs + uncertain entries, refunds included (the provider was paid), plus open holds.
 """
 
 from __future__ import annotations
@@ -31,14 +35,14 @@ member AS (
     SELECT terms.*, {_PERIOD_START.format(period="terms.period")} AS start FROM terms
 ),
 totals AS (
-    SELECT COALESCE(SUM(d.spent), 0) AS spent,
+    SELECT COALESCE(SUM(d.spent - d.refunded), 0) AS spent,
            COALESCE(SUM(d.held), 0) AS held,
            COALESCE(SUM(d.granted), 0) AS granted
     FROM member, member_days AS d
     WHERE d.guild_id = :guild_id AND d.user_id = :user_id AND d.day >= member.start
 )"""
 
-# The server cap, if any, and what is left of it: captures and open holds of every member count.
+# The server cap, if any, and what is left of it: what the server paid and open holds of every member count.
 SERVER_CAP: Final = f"""
 cap AS (
     SELECT g.cap_amount AS amount, g.cap_period AS period,
@@ -48,30 +52,45 @@ cap AS (
 ),
 cap_left AS (
     SELECT cap.*, cap.amount - COALESCE((
-        SELECT SUM(d.spent + d.held) FROM guild_days AS d WHERE d.guild_id = :guild_id AND d.day >= cap.start
+        SELECT SUM(d.spent + d.written_off + d.uncertain + d.held) FROM guild_days AS d
+        WHERE d.guild_id = :guild_id AND d.day >= cap.start
     ), 0) AS remaining
     FROM cap
 )"""
 
-# A hold of nothing always succeeds: a free job harms no budget, even an overdrawn one.
+# The operator's cap across all servers, if any, and what is left of it.
+OPERATOR_CAP: Final = f"""
+operator_left AS (
+    SELECT :operator_cap - COALESCE((
+        SELECT SUM(d.paid + d.held) FROM operator_days AS d
+        WHERE d.day >= {_PERIOD_START.format(period=":operator_period")}
+    ), 0) AS remaining
+    WHERE :operator_cap IS NOT NULL
+)"""
+
+# A hold of nothing always succeeds: a free job harms no budget, even an overdrawn one. The member's
+# allowance, the server cap and the operator cap are checked in this one statement, so concurrent holds in
+# any servers can never pass any of them.
 HOLD: Final = f"""
-WITH {MEMBER_TERMS}, {SERVER_CAP}
-INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, period, period_start,
-                    counts_at, created_at)
-SELECT 'hold', :amount, :guild_id, :user_id, :user_id, :reason, :job_id, member.period, member.start,
-       :now, :now
+WITH {MEMBER_TERMS}, {SERVER_CAP}, {OPERATOR_CAP}
+INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, instance_id, period,
+                    period_start, counts_at, created_at)
+SELECT 'hold', :amount, :guild_id, :user_id, :user_id, :reason, :job_id, :instance_id, member.period,
+       member.start, :now, :now
 FROM member, totals
 WHERE :amount = 0
    OR (member.allowance + totals.granted - totals.spent - totals.held >= :amount
-       AND NOT EXISTS (SELECT 1 FROM cap_left WHERE cap_left.remaining < :amount))
+       AND NOT EXISTS (SELECT 1 FROM cap_left WHERE cap_left.remaining < :amount)
+       AND NOT EXISTS (SELECT 1 FROM operator_left WHERE operator_left.remaining < :amount))
 RETURNING id, period, period_start"""
 
 # Run right after a refused HOLD in the same unit of work, so it explains exactly that refusal.
 REFUSAL: Final = f"""
-WITH {MEMBER_TERMS}, {SERVER_CAP}
+WITH {MEMBER_TERMS}, {SERVER_CAP}, {OPERATOR_CAP}
 SELECT member.allowance, member.period,
        member.allowance + totals.granted - totals.spent - totals.held,
-       (SELECT amount FROM cap_left), (SELECT period FROM cap_left), (SELECT remaining FROM cap_left)
+       (SELECT amount FROM cap_left), (SELECT period FROM cap_left), (SELECT remaining FROM cap_left),
+       (SELECT remaining FROM operator_left)
 FROM member, totals"""
 
 BALANCE: Final = f"""
@@ -99,8 +118,41 @@ WHERE o.hold_id = :hold_id{condition}
 RETURNING id"""
 
 # Settlements copy the hold's period and time, so they count where the hold did, whenever they happen.
+# A write-off takes part of the hold (what is left stays open); the others close it.
 CAPTURE: Final = _SETTLE.format(kind="capture", amount=":amount", condition=" AND o.amount >= :amount")
 RELEASE: Final = _SETTLE.format(kind="release", amount="o.amount", condition="")
+UNCERTAIN: Final = _SETTLE.format(kind="uncertain", amount="o.amount", condition="")
+WRITE_OFF: Final = _SETTLE.format(kind="write-off", amount="min(:amount, o.amount)", condition=" AND :amount > 0")
+
+# A hold of this instance with what its job's record says about the request: for failure settlements.
+HOLD_OUTCOME: Final = """
+SELECT o.hold_id, o.user_id, o.amount, j.request_sent_at IS NOT NULL, j.billed
+FROM open_holds AS o LEFT JOIN jobs AS j ON j.id = o.job_id
+WHERE o.hold_id = :hold_id"""
+
+INSTANCE_HOLDS: Final = """
+SELECT o.hold_id, o.user_id, o.amount, j.request_sent_at IS NOT NULL, j.billed
+FROM open_holds AS o LEFT JOIN jobs AS j ON j.id = o.job_id
+WHERE o.instance_id = :instance_id
+ORDER BY o.hold_id"""
+
+# What a job captured, when and where that counted, and whether it was refunded already.
+JOB_CHARGES: Final = """
+SELECT j.guild_id, j.user_id,
+       (SELECT COALESCE(SUM(c.amount), 0) FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture'),
+       (SELECT c.period FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
+       (SELECT c.period_start FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
+       (SELECT c.counts_at FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
+       (SELECT r.id FROM ledger AS r WHERE r.job_id = j.id AND r.kind = 'refund')
+FROM jobs AS j
+WHERE j.id = :job_id"""
+
+REFUND: Final = """
+INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, period, period_start, counts_at,
+                    created_at)
+VALUES ('refund', :amount, :guild_id, :user_id, :actor_id, :reason, :job_id, :period, :period_start, :counts_at,
+        :now)
+RETURNING id"""
 
 ENTRY_COLUMNS: Final = (
     "id, kind, amount, guild_id, user_id, actor_id, reason, job_id, hold_id, period, period_start, created_at"

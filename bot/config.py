@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.ledger.periods import Period
 from bot.money import to_micros
 from bot.pricing import LEGACY_EDIT_MODELS, LEGACY_MODELS, RENDERING_SPEEDS, PriceTable
 
-Period = Literal["day", "week", "month", "total"]
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
 DEFAULT_IMAGE_HOSTS: Final = ("ideogram.ai", "*.ideogram.ai", "d2gu96o5zk2m7w.cloudfront.net")
 SECRET_VARIABLES: Final = ("DISCORD_TOKEN", "AIHUBMIX_API_KEY")

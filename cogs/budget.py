@@ -13,12 +13,11 @@ from discord.ext import commands
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.ledger import Balance, Period, entries_csv
+from bot.ledger.periods import PER_PERIOD, THIS_PERIOD
 from bot.money import format_amount, parse_amount
 
 Interaction = discord.Interaction[IdeogramBot]
 SOURCE_WORDS: Final = {"own": "own allowance", "server": "server default", "config": "bot default"}
-PERIOD_NAMES: Final = {"day": "per day", "week": "per week", "month": "per month", "total": "in total"}
-THIS_PERIOD: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
 PAID: Final = (
     "{paid}: {captured} captured from members, {written_off} written off (billed, never received), "
     "{uncertain} uncertain (outcome unknown). Refunded to members since: {refunded}."
@@ -44,7 +43,7 @@ def balance_embed(balance: Balance, title: str) -> discord.Embed:
     embed.add_field(name="Spent", value=format_amount(balance.spent))
     embed.add_field(name="Held", value=format_amount(balance.held))
     allowance = (
-        f"{format_amount(balance.allowance)} {PERIOD_NAMES[balance.period]} ({SOURCE_WORDS[balance.allowance_source]})"
+        f"{format_amount(balance.allowance)} {PER_PERIOD[balance.period]} ({SOURCE_WORDS[balance.allowance_source]})"
     )
     if balance.granted:
         allowance += f"\n{format_amount(balance.granted)} granted this period"
@@ -115,7 +114,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         balance = await self.bot.ledger.balance(self._guild(interaction), user.id)
         now_has = "follows the server default again" if micros is None else "now has"
         await interaction.response.send_message(
-            f"{user.mention} {now_has}: {format_amount(balance.allowance)} {PERIOD_NAMES[balance.period]}; "
+            f"{user.mention} {now_has}: {format_amount(balance.allowance)} {PER_PERIOD[balance.period]}; "
             f"{format_amount(balance.remaining)} left this period.",
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -161,7 +160,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         settings = await self.bot.ledger.server_settings(guild_id)
         await interaction.response.send_message(
             f"Members without their own allowance now get {format_amount(settings.default_allowance)} "
-            f"{PERIOD_NAMES[settings.default_period]}.",
+            f"{PER_PERIOD[settings.default_period]}.",
             ephemeral=True,
         )
 
@@ -180,7 +179,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             "The server cap is off."
             if settings.cap is None or settings.cap_period is None
             else f"The whole server may now spend at most {format_amount(settings.cap)} "
-            f"{PERIOD_NAMES[settings.cap_period]}."
+            f"{PER_PERIOD[settings.cap_period]}."
         )
         await interaction.response.send_message(text, ephemeral=True)
 

@@ -17,6 +17,7 @@ import discord
 from bot.app import IdeogramBot, report_error
 from bot.errors import UserFacingError
 from bot.jobs import JobSpec, Posted, PostedAttachment, Result
+from bot.ledger.periods import THIS_PERIOD as _PERIOD_WORDS
 from bot.money import format_amount
 
 EMBED_COLOUR: Final = discord.Colour.from_rgb(98, 70, 234)
@@ -24,7 +25,6 @@ REFUSAL_LIFETIME_S: Final = 30.0
 # A failure told in the channel because the interaction had expired: public, so it cleans itself up, later.
 LATE_NOTICE_LIFETIME_S: Final = 300.0
 REMIX_HINT: Final = "React 🔁 to remix the first image, or 1️⃣–8️⃣ to remix image N."
-_PERIOD_WORDS: Final = {"day": "today", "week": "this week", "month": "this month", "total": "in total"}
 
 
 def progress_text(position: int | None, estimate: int) -> str:

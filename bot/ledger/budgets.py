@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Final
 
 import aiosqlite
 
-from bot.ledger import sql
 from bot.ledger.checks import check_amount, check_bound, check_period
 from bot.ledger.context import Context
 from bot.ledger.db import transaction
 from bot.ledger.errors import RefundRefused
 from bot.ledger.models import ServerSettings
-from bot.ledger.periods import Period
+from bot.ledger.periods import PER_PERIOD, Period
+from bot.ledger.sqlite import budgets as sql
 from bot.money import format_amount
 
 log = logging.getLogger(__name__)
-
-_PER: Final[dict[Period, str]] = {"day": "a day", "week": "a week", "month": "a month", "total": "in total"}
 
 
 def _with_reason(change: str, reason: str) -> str:
@@ -103,16 +100,13 @@ class Budgets:
         check_period(period)
         if amount is None:
             change = "own allowance removed; the server default applies"
-            statement = "DELETE FROM member_allowances WHERE guild_id = ? AND user_id = ?"
+            statement = sql.REMOVE_ALLOWANCE
             values: tuple[object, ...] = (guild_id, user_id)
         else:
             self._given(amount, "an allowance")
-            per = _PER[period] if period else "per the server's period"
+            per = PER_PERIOD[period] if period else "per the server's period"
             change = f"allowance set to {format_amount(amount)} {per}"
-            statement = (
-                "INSERT INTO member_allowances (guild_id, user_id, amount, period) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET amount = excluded.amount, period = excluded.period"
-            )
+            statement = sql.SET_ALLOWANCE
             values = (guild_id, user_id, amount, period)
         await self._change_settings(
             guild_id=guild_id,
@@ -131,20 +125,13 @@ class Budgets:
         check_period(period)
         if amount is None:
             change = "server default removed; the bot's default applies"
-            statement = (
-                "INSERT INTO guild_settings (guild_id) VALUES (?) ON CONFLICT DO UPDATE"
-                " SET default_allowance = NULL, default_period = NULL"
-            )
+            statement = sql.REMOVE_DEFAULT
             values: tuple[object, ...] = (guild_id,)
         else:
             self._given(amount, "a default allowance")
-            per = _PER[period] if period else "per period"
+            per = PER_PERIOD[period] if period else "per period"
             change = f"server default set to {format_amount(amount)} {per}"
-            statement = (
-                "INSERT INTO guild_settings (guild_id, default_allowance, default_period) VALUES (?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET default_allowance = excluded.default_allowance,"
-                " default_period = COALESCE(excluded.default_period, default_period)"
-            )
+            statement = sql.SET_DEFAULT
             values = (guild_id, amount, period)
         await self._change_settings(
             guild_id=guild_id,
@@ -168,11 +155,8 @@ class Budgets:
         if amount is None:
             change = "server cap removed"
         else:
-            change = f"server cap set to {format_amount(amount)} {_PER[cap_period]}"
-        statement = (
-            "INSERT INTO guild_settings (guild_id, cap_amount, cap_period) VALUES (?, ?, ?)"
-            " ON CONFLICT DO UPDATE SET cap_amount = excluded.cap_amount, cap_period = excluded.cap_period"
-        )
+            change = f"server cap set to {format_amount(amount)} {PER_PERIOD[cap_period]}"
+        statement = sql.SET_CAP
         values = (guild_id, amount, None if amount is None else cap_period)
         await self._change_settings(
             guild_id=guild_id,
@@ -193,9 +177,9 @@ class Budgets:
 
         async def work(conn: aiosqlite.Connection) -> None:
             async with transaction(conn):
-                await conn.execute("DELETE FROM moderator_roles WHERE guild_id = ?", (guild_id,))
+                await conn.execute(sql.CLEAR_MODERATOR_ROLES, (guild_id,))
                 await conn.executemany(
-                    "INSERT INTO moderator_roles (guild_id, role_id) VALUES (?, ?)",
+                    sql.ADD_MODERATOR_ROLE,
                     [(guild_id, role) for role in roles],
                 )
                 await self._adjustment(
@@ -210,7 +194,7 @@ class Budgets:
         await self._db.run(work)
 
     async def moderator_roles(self, guild_id: int) -> frozenset[int]:
-        rows = await self._db.statement("SELECT role_id FROM moderator_roles WHERE guild_id = ?", (guild_id,))
+        rows = await self._db.statement(sql.MODERATOR_ROLES, (guild_id,))
         return frozenset(int(row[0]) for row in rows)
 
     async def _change_settings(
@@ -258,16 +242,8 @@ class Budgets:
     async def server_settings(self, guild_id: int) -> ServerSettings:
         async def work(conn: aiosqlite.Connection) -> ServerSettings:
             async with transaction(conn, "DEFERRED"):
-                rows = list(
-                    await conn.execute_fetchall(
-                        "SELECT default_allowance, default_period, cap_amount, cap_period"
-                        " FROM guild_settings WHERE guild_id = ?",
-                        (guild_id,),
-                    )
-                )
-                roles = await conn.execute_fetchall(
-                    "SELECT role_id FROM moderator_roles WHERE guild_id = ?", (guild_id,)
-                )
+                rows = list(await conn.execute_fetchall(sql.SERVER_SETTINGS, (guild_id,)))
+                roles = await conn.execute_fetchall(sql.MODERATOR_ROLES, (guild_id,))
             allowance, period, cap, cap_period = rows[0] if rows else (None, None, None, None)
             return ServerSettings(
                 guild_id=guild_id,

@@ -52,7 +52,7 @@ class Context:
         return to_us(self.clock())
 
     def parameters(self, guild_id: int, user_id: int | None, now_us: int) -> dict[str, Any]:
-        """The named parameters every statement about a member's terms needs (see `bot.ledger.sql`)."""
+        """The named parameters every statement about a member's terms needs (see `bot.ledger.sqlite.terms`)."""
         bounds = bounds_at(from_us(now_us))
         return {
             "guild_id": guild_id,

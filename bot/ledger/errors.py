@@ -10,20 +10,19 @@ from datetime import datetime
 from typing import Final, Literal
 
 from bot.errors import UserFacingError
-from bot.ledger.periods import Period
+from bot.ledger.periods import THIS_PERIOD, Period
 from bot.money import format_amount
 
 BudgetScope = Literal["member", "server", "operator"]
 RefundProblem = Literal["unknown", "not-charged", "refunded"]
 LimitKind = Literal["max_allowance", "bound"]
 
-_WHEN: Final[dict[Period, str]] = {"day": " today", "week": " this week", "month": " this month", "total": ""}
 _WHO: Final[dict[BudgetScope, str]] = {
     "member": "you have",
     "server": "the server has",
     "operator": "the bot has (all servers together)",
 }
-BUDGET_EXCEEDED: Final = "That needs {amount} but {who} {remaining} left{when}{resets}. Nothing was charged."
+BUDGET_EXCEEDED: Final = "That needs {amount} but {who} {remaining} left {when}{resets}. Nothing was charged."
 RESETS: Final = " (resets {moment:%Y-%m-%d %H:%M} UTC)"
 REFUND_REFUSED: Final[dict[RefundProblem, str]] = {
     "unknown": "There is no job {job_id} in this server. Check the job id (it is shown in the job's Info).",
@@ -74,7 +73,7 @@ class BudgetExceeded(UserFacingError):
                 amount=format_amount(amount),
                 who=_WHO[scope],
                 remaining=format_amount(remaining),
-                when=_WHEN[period],
+                when=THIS_PERIOD[period],
                 resets="" if next_reset is None else RESETS.format(moment=next_reset),
             )
         )

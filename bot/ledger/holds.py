@@ -17,13 +17,13 @@ from typing import Any, Final
 
 import aiosqlite
 
-from bot.ledger import sql
 from bot.ledger.checks import check_amount
 from bot.ledger.context import Context
 from bot.ledger.db import transaction
 from bot.ledger.errors import BudgetExceeded, BudgetScope, HoldSettled
 from bot.ledger.models import Hold
 from bot.ledger.periods import bounds_at, from_us
+from bot.ledger.sqlite import holds as sql
 from bot.money import format_amount
 
 log = logging.getLogger(__name__)
@@ -32,15 +32,6 @@ CRASH_RELEASE_REASON: Final = "released at start-up after a crash"
 CRASH_WRITE_OFF_REASON: Final = "written off at start-up: the provider billed images the member never received"
 CRASH_UNCERTAIN_REASON: Final = "uncertain at start-up: the request had reached the image service"
 INTERRUPTED: Final = "interrupted: the bot stopped before the job finished"
-
-_REQUEST_SENT: Final = "UPDATE jobs SET request_sent_at = COALESCE(request_sent_at, :now) WHERE id = :job_id"
-_ANSWERED: Final = (
-    "UPDATE jobs SET request_sent_at = COALESCE(request_sent_at, :now), billed = :billed WHERE id = :job_id"
-)
-_FAIL_RUNNING: Final = (
-    "UPDATE jobs SET status = 'failed', error = :error, finished_at = :now"
-    " WHERE status = 'running' AND instance_id = :instance_id"
-)
 
 
 class Holds:
@@ -98,12 +89,8 @@ class Holds:
             scope, allowance, period, remaining = "server", cap, cap_period, cap_remaining
         elif remaining >= amount and operator_remaining is not None:
             terms = self._context.terms
-            scope, allowance, period, remaining = (
-                "operator",
-                terms.operator_cap,
-                terms.operator_cap_period,
-                (operator_remaining),
-            )
+            scope, allowance, period = "operator", terms.operator_cap, terms.operator_cap_period
+            remaining = operator_remaining
         reset = bounds_at(from_us(now_us)).next_reset(period)
         return BudgetExceeded(
             amount=amount,
@@ -117,14 +104,16 @@ class Holds:
     async def request_sent(self, hold: Hold) -> None:
         """Record on the hold's job that its request is leaving for the API (call it just before the call):
         from now on a failure without an answer makes the hold `uncertain`."""
-        await self._db.statement(_REQUEST_SENT, {"job_id": _job_of(hold), "now": self._context.now_us()}, shielded=True)
+        await self._db.statement(
+            sql.REQUEST_SENT, {"job_id": _job_of(hold), "now": self._context.now_us()}, shielded=True
+        )
 
     async def answered(self, hold: Hold, billed: int) -> None:
         """Record on the hold's job what the provider billed, as soon as the API answered: from now on a
         failure writes that off (the operator paid it; the member did not receive it)."""
         check_amount(billed, "a billed amount")
         parameters = {"job_id": _job_of(hold), "billed": billed, "now": self._context.now_us()}
-        await self._db.statement(_ANSWERED, parameters, shielded=True)
+        await self._db.statement(sql.ANSWERED, parameters, shielded=True)
 
     async def capture(self, hold: Hold, amount: int, *, reason: str = "") -> None:
         """Charge `amount` (at most the hold) to the hold's period, whenever this runs; the rest of the
@@ -229,7 +218,7 @@ class Holds:
                 for row in holds:
                     await _settle_failed(conn, row, why=None, now_us=now_us)
                 await conn.execute_fetchall(
-                    _FAIL_RUNNING, {"error": INTERRUPTED, "now": now_us, "instance_id": instance}
+                    sql.FAIL_RUNNING, {"error": INTERRUPTED, "now": now_us, "instance_id": instance}
                 )
                 return len(holds)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -15,10 +14,8 @@ from bot.ledger.db import transaction
 from bot.ledger.errors import LedgerError
 from bot.ledger.models import Job, JobResult, ResultImage
 from bot.ledger.periods import from_us
-
-# Job's fields in order; the jobs table names them the same, except its key `id`.
-_JOB_FIELDS: Final = tuple(field.name for field in fields(Job))
-_JOB_COLUMNS: Final = ", ".join(("id", *_JOB_FIELDS[1:]))
+from bot.ledger.sqlite import jobs as sql
+from bot.ledger.sqlite.jobs import JOB_FIELDS as _JOB_FIELDS
 
 
 def _job(row: Any) -> Job:
@@ -53,8 +50,7 @@ class JobRecords:
         """Record a job as running (before holding money for it); `parameters` must be JSON-serialisable.
         `source_job_id`: the job it was derived from, if any."""
         rows = await self._db.statement(
-            "INSERT INTO jobs (guild_id, channel_id, user_id, command, operation, parameters, prompt, created_at,"
-            " source_job_id, instance_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            sql.CREATE_JOB,
             (
                 guild_id,
                 channel_id,
@@ -88,15 +84,13 @@ class JobRecords:
         async def work(conn: aiosqlite.Connection) -> None:
             async with transaction(conn):
                 updated = await conn.execute_fetchall(
-                    "UPDATE jobs SET status = ?, cost = ?, message_id = ?, seed = ?, finished_at = ?"
-                    " WHERE id = ? AND status = 'running' RETURNING id",
+                    sql.FINISH_JOB,
                     (status, cost, message_id, seed, now_us, job_id),
                 )
                 if not list(updated):
                     raise LedgerError(f"job {job_id} is not running")
                 await conn.executemany(
-                    "INSERT INTO result_images (job_id, idx, attachment_id, url, sha256, is_safe, seed, prompt)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql.ADD_IMAGE,
                     [
                         (job_id, i.index, i.attachment_id, i.url, i.sha256, int(i.is_safe), i.seed, i.prompt)
                         for i in images
@@ -108,14 +102,13 @@ class JobRecords:
     async def fail_job(self, job_id: int, *, error: str) -> bool:
         """Mark a running job failed; returns False if it was not running (already finished or failed)."""
         rows = await self._db.statement(
-            "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?"
-            " WHERE id = ? AND status = 'running' RETURNING id",
+            sql.FAIL_JOB,
             (error, self._context.now_us(), job_id),
         )
         return bool(rows)
 
     async def job(self, job_id: int) -> Job | None:
-        rows = await self._db.statement(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        rows = await self._db.statement(sql.JOB, (job_id,))
         return _job(rows[0]) if rows else None
 
     async def find_result(self, message_id: int) -> JobResult | None:
@@ -123,16 +116,10 @@ class JobRecords:
 
         async def work(conn: aiosqlite.Connection) -> JobResult | None:
             async with transaction(conn, "DEFERRED"):
-                jobs = list(
-                    await conn.execute_fetchall(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE message_id = ?", (message_id,))
-                )
+                jobs = list(await conn.execute_fetchall(sql.JOB_BY_MESSAGE, (message_id,)))
                 if not jobs:
                     return None
-                images = await conn.execute_fetchall(
-                    "SELECT idx, attachment_id, url, sha256, is_safe, seed, prompt FROM result_images"
-                    " WHERE job_id = ? ORDER BY idx",
-                    (jobs[0][0],),
-                )
+                images = await conn.execute_fetchall(sql.IMAGES, (jobs[0][0],))
             job = _job(jobs[0])
             return JobResult(
                 **{name: getattr(job, name) for name in _JOB_FIELDS},
@@ -145,11 +132,8 @@ class JobRecords:
         return await self._db.run(work)
 
     async def get_state(self, key: str) -> str | None:
-        rows = await self._db.statement("SELECT value FROM state WHERE key = ?", (key,))
+        rows = await self._db.statement(sql.GET_STATE, (key,))
         return str(rows[0][0]) if rows else None
 
     async def set_state(self, key: str, value: str) -> None:
-        await self._db.statement(
-            "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+        await self._db.statement(sql.SET_STATE, (key, value))

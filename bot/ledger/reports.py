@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any
 
 import aiosqlite
 
-from bot.ledger import sql
 from bot.ledger.checks import check_period
 from bot.ledger.context import Context
 from bot.ledger.db import transaction
 from bot.ledger.models import Balance, Entry, Report, Spender, UsageRow
 from bot.ledger.periods import Period, bounds_at, from_us, to_us
-
-_SERVER_PERIOD: Final = "SELECT default_period FROM guild_settings WHERE guild_id = ?"
-_TOTALS: Final = (
-    "SELECT COALESCE(SUM(spent), 0), COALESCE(SUM(refunded), 0), COALESCE(SUM(written_off), 0),"
-    " COALESCE(SUM(uncertain), 0), COALESCE(SUM(held), 0), COALESCE(SUM(granted), 0), COALESCE(SUM(captures), 0)"
-    " FROM guild_days WHERE guild_id = ? AND day >= ? AND day < ?"
-)
-_SPENDERS: Final = (
-    "SELECT user_id, SUM(spent - refunded) AS total, SUM(captures) FROM member_days"
-    " WHERE guild_id = ? AND day >= ? AND day < ? GROUP BY user_id HAVING total > 0"
-    " ORDER BY total DESC, user_id LIMIT ?"
-)
-# Money that moved (by when it moved), per server.
-_USAGE: Final = """
-SELECT guild_id,
-       COALESCE(SUM(iif(kind = 'capture', amount, 0)), 0),
-       COALESCE(SUM(iif(kind = 'refund', amount, 0)), 0),
-       COALESCE(SUM(iif(kind = 'write-off', amount, 0)), 0),
-       COALESCE(SUM(iif(kind = 'uncertain', amount, 0)), 0)
-FROM ledger
-WHERE kind IN ('capture', 'refund', 'write-off', 'uncertain') AND created_at >= :since
-  AND (:guild_id IS NULL OR guild_id = :guild_id)
-GROUP BY guild_id
-ORDER BY guild_id"""
+from bot.ledger.sqlite import reports as sql
 
 
 class Reports:
@@ -68,7 +44,7 @@ class Reports:
         spenders (by what they spent: captures less refunds)."""
         check_period(period)
         if period is None:
-            rows = await self._db.statement(_SERVER_PERIOD, (guild_id,))
+            rows = await self._db.statement(sql.SERVER_PERIOD, (guild_id,))
             period = rows[0][0] if rows and rows[0][0] else self._context.terms.default_period
         bounds = bounds_at(self._context.clock())
         start = bounds.start(period)
@@ -79,8 +55,8 @@ class Reports:
 
         async def work(conn: aiosqlite.Connection) -> Report:
             async with transaction(conn, "DEFERRED"):
-                totals = await conn.execute_fetchall(_TOTALS, (guild_id, start, end))
-                spenders = await conn.execute_fetchall(_SPENDERS, (guild_id, start, end, top))
+                totals = await conn.execute_fetchall(sql.TOTALS, (guild_id, start, end))
+                spenders = await conn.execute_fetchall(sql.SPENDERS, (guild_id, start, end, top))
             captured, refunded, written_off, uncertain, held, granted, jobs = next(iter(totals))
             return Report(
                 guild_id=guild_id,
@@ -105,7 +81,7 @@ class Reports:
         one row per server with any (or only `guild_id`'s), then a total row (`guild_id=None`). Their `paid`
         is what the provider was paid (captured + written off + uncertain)."""
         parameters = {"since": -(2**63) if since is None else to_us(since), "guild_id": guild_id}
-        rows = [UsageRow(*row) for row in await self._db.statement(_USAGE, parameters)]
+        rows = [UsageRow(*row) for row in await self._db.statement(sql.USAGE, parameters)]
         total = UsageRow(
             guild_id=None,
             captured=sum(row.captured for row in rows),
@@ -117,7 +93,7 @@ class Reports:
 
     async def entries(self, guild_id: int, since: datetime | None = None, until: datetime | None = None) -> list[Entry]:
         """The server's ledger lines made in [since, until), oldest first (for a CSV export)."""
-        return await self._entries_between(guild_id, "created_at", since, until)
+        return await self._entries_between(sql.ENTRIES_MADE, guild_id, since, until)
 
     async def period_entries(
         self, guild_id: int, start: datetime | None = None, until: datetime | None = None
@@ -126,13 +102,13 @@ class Reports:
         for a period starting at `start`, so its CSV export matches its totals. A capture or release counts
         at the time of its hold, wherever the period boundary fell between them; any other line at the time
         it was made. (Unlike `entries`, which selects lines by the time they were made.)"""
-        return await self._entries_between(guild_id, "counts_at", start, until)
+        return await self._entries_between(sql.ENTRIES_COUNTING, guild_id, start, until)
 
     async def _entries_between(
-        self, guild_id: int, column: Literal["created_at", "counts_at"], start: datetime | None, until: datetime | None
+        self, statement: str, guild_id: int, start: datetime | None, until: datetime | None
     ) -> list[Entry]:
         rows = await self._db.statement(
-            f"SELECT {sql.ENTRY_COLUMNS} FROM ledger WHERE guild_id = ? AND {column} >= ? AND {column} < ? ORDER BY id",
+            statement,
             (
                 guild_id,
                 -(2**63) if start is None else to_us(start),
@@ -143,10 +119,7 @@ class Reports:
 
     async def history(self, guild_id: int, user_id: int, limit: int = 10) -> list[Entry]:
         """The member's most recent ledger lines, newest first."""
-        rows = await self._db.statement(
-            f"SELECT {sql.ENTRY_COLUMNS} FROM ledger WHERE guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?",
-            (guild_id, user_id, limit),
-        )
+        rows = await self._db.statement(sql.HISTORY, (guild_id, user_id, limit))
         return [_entry(row) for row in rows]
 
 

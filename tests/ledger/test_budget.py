@@ -170,9 +170,9 @@ async def test_every_settings_change_is_a_ledger_entry_with_actor_and_reason(led
     await ledger.set_moderator_roles(guild_id=GUILD, role_ids=[7, 5, 7], actor_id=MOD)
     entries = await ledger.entries(GUILD)
     assert [(e.kind, e.amount, e.user_id, e.actor_id, e.reason) for e in entries] == [
-        ("adjustment", 0, ALICE, MOD, "allowance set to $2.00 a week: artist"),
-        ("adjustment", 0, None, MOD, "server default set to $0.50 a day"),
-        ("adjustment", 0, None, MOD, "server cap set to $20.00 a day: budget meeting"),
+        ("adjustment", 0, ALICE, MOD, "allowance set to $2.00 per week: artist"),
+        ("adjustment", 0, None, MOD, "server default set to $0.50 per day"),
+        ("adjustment", 0, None, MOD, "server cap set to $20.00 per day: budget meeting"),
         ("adjustment", 0, None, MOD, "server cap removed"),
         ("adjustment", 0, None, MOD, "moderator roles set to 5, 7"),
     ]
@@ -210,7 +210,7 @@ async def test_a_total_budget_never_resets(ledger: Ledger, clock: Clock) -> None
     assert (balance.remaining, balance.next_reset, balance.period_start.year) == (300_000, None, 1970)
     with pytest.raises(BudgetExceeded) as refused:
         await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=400_000, job_id=None)
-    assert str(refused.value) == "That needs $0.40 but you have $0.30 left. Nothing was charged."
+    assert str(refused.value) == "That needs $0.40 but you have $0.30 left in total. Nothing was charged."
 
 
 async def test_holding_captured_keeps_the_charge(ledger: Ledger) -> None:

@@ -18,47 +18,37 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import startup
 from bot.config import ConfigError, Secrets, Settings
-from bot.errors import user_message
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
 from bot.ledger import Ledger, utc_now
 from bot.pricing import PriceTable
+from bot.shards import IdentifyPacer, shard_options
+from cogs.feedback import refuse_unserved, report_error
+from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions")
+EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions", "cogs.results", "cogs.context_menus")
 SHUTDOWN_GRACE_S: Final = 60.0
-
-
-async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    """The one way any interaction failure reaches the member: privately, short, with an incident id if ours."""
-    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
-        error = error.__cause__ or error
-    if isinstance(error, app_commands.CheckFailure) and not isinstance(error, app_commands.MissingPermissions):
-        text = str(error) or "You can't use this command here."
-    elif isinstance(error, app_commands.MissingPermissions):
-        text = "Only moderators can use this command."
-    else:
-        command = interaction.command.qualified_name if interaction.command else "interaction"
-        text = user_message(error, context=f"/{command} by {interaction.user.id}")
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not tell user %s about an error", interaction.user.id, exc_info=True)
+COMMAND_TREE_HASH: Final = "command_tree_hash"  # ledger state key prefix: the last tree synced to each scope
 
 
 class BotTree(app_commands.CommandTree["IdeogramBot"]):
+    """Every application command (slash commands and context menus) passes `interaction_check` first and ends
+    in `on_error` when it fails: the one error path (`cogs.feedback`)."""
+
+    async def interaction_check(self, interaction: discord.Interaction[IdeogramBot]) -> bool:
+        return await refuse_unserved(interaction)
+
     async def on_error(
         self, interaction: discord.Interaction[IdeogramBot], error: app_commands.AppCommandError
     ) -> None:
         await report_error(interaction, error)
 
 
-class IdeogramBot(commands.Bot):
+class IdeogramBot(commands.AutoShardedBot):
     def __init__(
         self,
         *,
@@ -79,21 +69,29 @@ class IdeogramBot(commands.Bot):
             tree_cls=BotTree,
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
+            proxy=settings.discord.proxy,  # REST, gateway and CDN downloads (Attachment.read) all use it
+            **shard_options(settings.discord),
             **options,
         )
+        self.identify_pacer = IdentifyPacer()
         self.settings = settings
         self.ledger = ledger
         self.ideogram = ideogram
         self.prices = prices
+        self.discord_answered = asyncio.Event()  # set once the REST API answered the login (start-up's time limit)
         self.jobs = JobRunner(
             client=ideogram,
             ledger=ledger,
             prices=prices,
             max_jobs_per_member=settings.budget.max_jobs_per_member,
             max_upload_bytes=settings.ideogram.max_upload_bytes,
+            allowed_guild_ids=settings.discord.allowed_guild_ids,
         )
 
     async def setup_hook(self) -> None:
+        self.discord_answered.set()
+        await self.plan_shards()
+        await self.tree.set_translator(CatalogTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -103,18 +101,55 @@ class IdeogramBot(commands.Bot):
         targets: list[discord.Object | None] = [
             discord.Object(id=guild_id) for guild_id in self.settings.discord.sync_guild_ids
         ] or [None]
+        if targets != [None]:
+            await self.clear_global_commands()
         for guild in targets:
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
-            payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+            payload = await self._tree_payload(guild)
             digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-            key = f"command_tree_hash:{guild.id if guild else 'global'}"
+            key = f"{COMMAND_TREE_HASH}:{guild.id if guild else 'global'}"
             if self.settings.discord.sync_on_start == "changed" and await self.ledger.get_state(key) == digest:
                 log.info("command tree unchanged for %s; not syncing", guild.id if guild else "global")
                 continue
             synced = await self.tree.sync(guild=guild)
             await self.ledger.set_state(key, digest)
             log.info("synced %d commands to %s", len(synced), guild.id if guild else "global")
+
+    async def clear_global_commands(self) -> None:
+        """With `sync_guild_ids` set, global commands synced by an earlier start would show twice in those servers
+        (once global, once the guild's copy): remove them. One GET per start when there are none."""
+        registered = await self.tree.fetch_commands()
+        if not registered or self.application_id is None:
+            return
+        await self.http.bulk_upsert_global_commands(self.application_id, payload=[])
+        await self.ledger.set_state(f"{COMMAND_TREE_HASH}:global", "")
+        log.info("removed %d global commands: [discord] sync_guild_ids is set, they would show twice", len(registered))
+
+    async def plan_shards(self) -> None:
+        """Ask Discord for the recommended shard count (unless configured) and how many shards may IDENTIFY at
+        once. Setting the count here makes discord.py connect through `[discord] gateway_url` (a proxy) rather
+        than the URL `/gateway/bot` names."""
+        try:
+            count, _, limits = await self.http.get_bot_gateway()
+        except discord.GatewayNotFound:
+            if self.shard_count is None:
+                raise
+            return
+        if self.shard_count is None:
+            self.shard_count = count
+        self.identify_pacer.max_concurrency = limits["max_concurrency"]
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self.identify_pacer.wait(shard_id or 0)
+
+    async def _tree_payload(self, guild: discord.Object | None) -> list[dict[str, Any]]:
+        """What `tree.sync` would send, translations included (so a changed translation is a changed tree)."""
+        commands = self.tree.get_commands(guild=guild)
+        translator = self.tree.translator
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     def is_moderator(self, member: discord.Member | discord.User) -> bool:
         if not isinstance(member, discord.Member):
@@ -153,7 +188,8 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
     )
 
 
-async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Ledger:
+async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now, *, recover: bool = True) -> Ledger:
+    """Open (and migrate) the ledger; `recover` settles the holds a crash left, which only the bot itself may do."""
     path = settings.database.path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +204,8 @@ async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_no
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
-    await ledger.recover()  # logs what it settled
+    if recover:
+        await ledger.recover()  # logs what it settled
     return ledger
 
 
@@ -192,14 +229,28 @@ async def assemble(
 
 
 async def run_bot(settings: Settings, secrets: Secrets) -> None:
-    """Run until closed or SIGTERM/SIGINT; jobs in flight finish (or release their holds) before exit."""
-    async with assemble(settings, secrets) as bot:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-        async with bot:
-            try:
-                await bot.start(secrets.discord_token.get_secret_value())
-            except discord.LoginFailure:
-                raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None
+    """Run until closed or SIGTERM/SIGINT; jobs in flight finish (or release their holds) before exit.
+
+    A signal before the bot is connected cancels the start-up (asyncio.CancelledError leaves this function);
+    after that it closes the bot, which gives jobs in flight their grace period.
+    """
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    running: list[IdeogramBot] = []
+    closing: set[asyncio.Future[None]] = set()
+
+    def stop() -> None:
+        if running and running[0].is_ready():
+            closing.add(asyncio.ensure_future(running[0].close()))
+        elif main is not None:
+            main.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop)
+    async with assemble(settings, secrets) as bot, bot:
+        running.append(bot)
+        try:
+            await startup.connect(bot, secrets.discord_token.get_secret_value(), settings.discord, bot.discord_answered)
+        except discord.LoginFailure:
+            raise ConfigError("Discord rejected DISCORD_TOKEN; copy the bot's token again") from None

@@ -7,7 +7,6 @@ exits with code 2.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -16,14 +15,22 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from bot.ideogram.download import DEFAULT_IMAGE_HOSTS, is_loopback
+from bot.ideogram.values import (
+    LEGACY_EDIT_MODELS,
+    LEGACY_MODELS,
+    RENDERING_SPEEDS,
+    LegacyEditModel,
+    LegacyModel,
+    RenderingSpeed,
+)
 from bot.ledger.periods import Period
 from bot.money import to_micros
-from bot.pricing import LEGACY_EDIT_MODELS, LEGACY_MODELS, RENDERING_SPEEDS, PriceTable
+from bot.pricing import PriceTable
 
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
-DEFAULT_IMAGE_HOSTS: Final = ("ideogram.ai", "*.ideogram.ai", "d2gu96o5zk2m7w.cloudfront.net")
 SECRET_VARIABLES: Final = ("DISCORD_TOKEN", "AIHUBMIX_API_KEY")
 
 _Key = TypeVar("_Key", bound=str)
@@ -50,6 +57,34 @@ class DiscordSettings(_Section):
     gateway_url: str = "wss://gateway.discord.gg/"
     sync_guild_ids: list[int] = Field(default_factory=list)
     sync_on_start: Literal["changed", "always"] = "changed"
+    allowed_guild_ids: list[int] = Field(default_factory=list)
+    proxy: str | None = None
+    connect_timeout_s: float = Field(default=30.0, gt=0, le=300)
+
+    def allows_guild(self, guild_id: int | None) -> bool:
+        """Whether the bot serves `guild_id` (None: a DM): every server when `allowed_guild_ids` is empty."""
+        return not self.allowed_guild_ids or guild_id in self.allowed_guild_ids
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        return None if not value else _url(value, ("http", "https"), "proxy")
+
+    # Sharding (issue 15): None = Discord's recommended count, and every shard in this process.
+    shard_count: int | None = Field(default=None, ge=1, le=100_000)
+    shard_ids: list[int] | None = None
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("shard_ids needs shard_count, the number of shards across all processes")
+        if not value or len(set(value)) != len(value) or not all(0 <= shard < count for shard in value):
+            raise ValueError(f"shard_ids must be distinct numbers from 0 to {count - 1} (shard_count = {count})")
+        return sorted(value)
 
     @field_validator("api_base_url")
     @classmethod
@@ -94,11 +129,7 @@ class IdeogramSettings(_Section):
 
     @property
     def is_loopback(self) -> bool:
-        host = urlsplit(self.base_url).hostname or ""
-        try:
-            return host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.base_url)
 
 
 class DatabaseSettings(_Section):
@@ -136,12 +167,10 @@ def _prices(allowed: tuple[str, ...]) -> Any:
 class PricingSettings(_Section):
     """Overrides of the built-in price table, US$ per output image."""
 
-    generate: dict[Literal["FLASH", "TURBO", "DEFAULT", "QUALITY"], Dollars] = _prices(RENDERING_SPEEDS)
-    edit: dict[Literal["FLASH", "TURBO", "DEFAULT", "QUALITY"], Dollars] = _prices(RENDERING_SPEEDS)
-    legacy_generate: dict[Literal["V_2A", "V_2A_TURBO", "V_2", "V_2_TURBO", "V_1", "V_1_TURBO"], Dollars] = _prices(
-        LEGACY_MODELS
-    )
-    legacy_edit: dict[Literal["V_2", "V_2_TURBO"], Dollars] = _prices(LEGACY_EDIT_MODELS)
+    generate: dict[RenderingSpeed, Dollars] = _prices(RENDERING_SPEEDS)
+    edit: dict[RenderingSpeed, Dollars] = _prices(RENDERING_SPEEDS)
+    legacy_generate: dict[LegacyModel, Dollars] = _prices(LEGACY_MODELS)
+    legacy_edit: dict[LegacyEditModel, Dollars] = _prices(LEGACY_EDIT_MODELS)
     upscale: Dollars | None = None
     describe: Dollars | None = None
 
@@ -177,15 +206,25 @@ class Secrets(_Section):
     aihubmix_api_key: SecretStr
 
 
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    location = [str(part) for part in first["loc"]]
+def _describe_one(error: Any) -> str:
+    location = [str(part) for part in error["loc"]]
     section, key = (location[0], ".".join(location[1:])) if len(location) > 1 else ("", ".".join(location))
     where = f"[{section}] {key}" if section else key
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
         message = "unknown key (check the spelling against config.example.toml)"
+        if not section:
+            where, message = f"[{key}]", "unknown section (check the spelling against config.example.toml)"
     return f"{where}: {message}"
+
+
+def _describe(error: ValidationError) -> str:
+    return _describe_one(error.errors()[0])
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """Every problem pydantic found, one line each, naming `[section] key`."""
+    return [_describe_one(each) for each in error.errors()]
 
 
 def parse_settings(data: Mapping[str, Any], *, source: str = "config") -> Settings:
@@ -195,8 +234,12 @@ def parse_settings(data: Mapping[str, Any], *, source: str = "config") -> Settin
         raise ConfigError(f"{source}: {_describe(exc)}") from None
 
 
+def missing_secrets(environ: Mapping[str, str]) -> list[str]:
+    return [name for name in SECRET_VARIABLES if not environ.get(name, "").strip()]
+
+
 def load_secrets(environ: Mapping[str, str]) -> Secrets:
-    missing = [name for name in SECRET_VARIABLES if not environ.get(name, "").strip()]
+    missing = missing_secrets(environ)
     if missing:
         raise ConfigError(f"environment variable {missing[0]} is not set (secrets come only from the environment)")
     return Secrets(
@@ -205,19 +248,23 @@ def load_secrets(environ: Mapping[str, str]) -> Secrets:
     )
 
 
+def read_config(path: Path | None = None) -> tuple[dict[str, Any], Path | None]:
+    """The TOML file's tables and the file read; `({}, None)` when the default path is absent (built-in defaults)."""
+    chosen = path or DEFAULT_CONFIG_PATH
+    if not chosen.exists():
+        if path is not None:
+            raise ConfigError(f"{chosen}: no such file (copy config.example.toml to start)")
+        return {}, None
+    try:
+        return tomllib.loads(chosen.read_text(encoding="utf-8")), chosen
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{chosen}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{chosen}: cannot be read: {exc.strerror}") from None
+
+
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> tuple[Settings, Secrets]:
     """Read the TOML file (defaults when the default path is absent) and the secrets from the environment."""
     environ = os.environ if environ is None else environ
-    chosen = path or DEFAULT_CONFIG_PATH
-    if chosen.exists():
-        try:
-            data = tomllib.loads(chosen.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{chosen}: not valid TOML: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"{chosen}: cannot be read: {exc.strerror}") from None
-    elif path is not None:
-        raise ConfigError(f"{chosen}: no such file (copy config.example.toml to start)")
-    else:
-        data = {}
-    return parse_settings(data, source=str(chosen)), load_secrets(environ)
+    data, _ = read_config(path)
+    return parse_settings(data, source=str(path or DEFAULT_CONFIG_PATH)), load_secrets(environ)

@@ -9,22 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final, Literal, Protocol
+from typing import Final, Protocol
 
-Operation = Literal["generate", "remix", "edit", "reframe", "replace_background", "upscale", "describe"]
-OPERATIONS: Final[tuple[Operation, ...]] = (
-    "generate",
-    "remix",
-    "edit",
-    "reframe",
-    "replace_background",
-    "upscale",
-    "describe",
-)
-V3_MODEL: Final = "V_3"
-RENDERING_SPEEDS: Final = ("FLASH", "TURBO", "DEFAULT", "QUALITY")
-LEGACY_MODELS: Final = ("V_2A", "V_2A_TURBO", "V_2", "V_2_TURBO", "V_1", "V_1_TURBO")
-LEGACY_EDIT_MODELS: Final = ("V_2", "V_2_TURBO")
+from bot.ideogram.values import V3_MODEL
 
 # Which column of the table each operation reads.
 _GENERATE_FAMILY: Final = frozenset({"generate", "remix"})
@@ -101,7 +88,8 @@ class PriceTable:
         return unit if operation == "describe" else unit * num_images
 
     def worst_case(self, request: PricedRequest) -> int:
-        """The hold for a request: every image it asks for, at its unit price."""
+        """The hold for a request, or for options checked before the request exists (`check_options`): every
+        image it asks for, at its unit price."""
         return self.cost(
             request.operation,
             model=request.model,

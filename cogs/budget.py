@@ -12,44 +12,71 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
+from bot.i18n import Message, _, _n, render
+from bot.i18n.terms import ALLOWANCE_SOURCE, PER_PERIOD, THIS_PERIOD, entry_kind
 from bot.ledger import Balance, Period, entries_csv
-from bot.ledger.periods import PER_PERIOD, THIS_PERIOD
-from bot.money import format_amount, parse_amount
+from bot.money import Amount, parse_amount
 
 Interaction = discord.Interaction[IdeogramBot]
-SOURCE_WORDS: Final = {"own": "own allowance", "server": "server default", "config": "bot default"}
-PAID: Final = (
-    "{paid}: {captured} captured from members, {written_off} written off (billed, never received), "
-    "{uncertain} uncertain (outcome unknown). Refunded to members since: {refunded}."
-)
-REFUNDED: Final = "Refunded {amount} of job {job_id} to {member}; they have {remaining} left this period."
+# Every reply here is private: in the language of the member who used the command.
+REMAINING: Final = _("Remaining")
+SPENT: Final = _("Spent")
+HELD: Final = _("Held")
+ALLOWANCE: Final = _("Allowance")
+PERIOD: Final = _("Period")
+NEXT_RESET: Final = _("Next reset")
 
 
-def _when(moment: datetime | None) -> str:
-    return (
-        "never (total budget)"
-        if moment is None
-        else f"<t:{int(moment.timestamp())}:f> (<t:{int(moment.timestamp())}:R>)"
-    )
+def _timestamp(moment: datetime, style: str) -> str:
+    """A Discord timestamp: each member's client draws it in their own language and time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
 
 
-def _period(period: Period, start: datetime) -> str:
-    return "All time" if period == "total" else f"This {period}, since <t:{int(start.timestamp())}:d>"
+def _when(moment: datetime | None) -> Message:
+    if moment is None:
+        return _("never (total budget)")
+    return _("{date} ({relative})", date=_timestamp(moment, "f"), relative=_timestamp(moment, "R"))
 
 
-def balance_embed(balance: Balance, title: str) -> discord.Embed:
-    embed = discord.Embed(title=title, colour=discord.Colour.blurple())
-    embed.add_field(name="Remaining", value=format_amount(balance.remaining))
-    embed.add_field(name="Spent", value=format_amount(balance.spent))
-    embed.add_field(name="Held", value=format_amount(balance.held))
-    allowance = (
-        f"{format_amount(balance.allowance)} {PER_PERIOD[balance.period]} ({SOURCE_WORDS[balance.allowance_source]})"
+def _period(period: Period, start: datetime) -> Message:
+    since = _timestamp(start, "d")
+    if period == "day":
+        return _("Today, since {date}", date=since)
+    if period == "week":
+        return _("This week, since {date}", date=since)
+    if period == "month":
+        return _("This month, since {date}", date=since)
+    return _("All time")
+
+
+def mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def _allowance(amount: int, period: Period) -> Message:
+    return _("{amount} {per_period}", amount=Amount(amount), per_period=PER_PERIOD[period])
+
+
+def balance_embed(balance: Balance, title: Message, locale: object) -> discord.Embed:
+    def say(message: Message) -> str:
+        return render(message, locale)
+
+    embed = discord.Embed(title=say(title), colour=discord.Colour.blurple())
+    embed.add_field(name=say(REMAINING), value=Amount(balance.remaining).render(locale))
+    embed.add_field(name=say(SPENT), value=Amount(balance.spent).render(locale))
+    embed.add_field(name=say(HELD), value=Amount(balance.held).render(locale))
+    allowance = say(
+        _(
+            "{allowance} ({source})",
+            allowance=_allowance(balance.allowance, balance.period),
+            source=ALLOWANCE_SOURCE[balance.allowance_source],
+        )
     )
     if balance.granted:
-        allowance += f"\n{format_amount(balance.granted)} granted this period"
-    embed.add_field(name="Allowance", value=allowance, inline=False)
-    embed.add_field(name="Period", value=_period(balance.period, balance.period_start))
-    embed.add_field(name="Next reset", value=_when(balance.next_reset))
+        allowance += "\n" + say(_("{amount} granted this period", amount=Amount(balance.granted)))
+    embed.add_field(name=say(ALLOWANCE), value=allowance, inline=False)
+    embed.add_field(name=say(PERIOD), value=say(_period(balance.period, balance.period_start)))
+    embed.add_field(name=say(NEXT_RESET), value=say(_when(balance.next_reset)))
     return embed
 
 
@@ -57,7 +84,7 @@ def _non_negative(text: str) -> int:
     amount = parse_amount(text)
     if amount < 0:
         raise UserFacingError(
-            "Use an amount of zero or more here; to take money away, use `/budget grant` with a negative amount."
+            _("Use an amount of zero or more here; to take money away, use `/budget grant` with a negative amount.")
         )
     return amount
 
@@ -72,7 +99,8 @@ class Balances(commands.Cog):
         """See what you have left to spend on images here."""
         assert interaction.guild_id is not None
         balance = await self.bot.ledger.balance(interaction.guild_id, interaction.user.id)
-        await interaction.response.send_message(embed=balance_embed(balance, "Your image budget"), ephemeral=True)
+        embed = balance_embed(balance, _("Your image budget"), interaction.locale)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 @app_commands.guild_only()
@@ -85,7 +113,9 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         # Discord's default permissions can be changed by server admins; the bot checks for itself too.
         if not self.bot.is_moderator(interaction.user):
-            raise app_commands.CheckFailure("Only moderators (Manage Server, or a moderator role) can use `/budget`.")
+            raise app_commands.CheckFailure(
+                _("Only moderators (Manage Server, or a moderator role) can use `/budget`.")
+            )
         return True
 
     @staticmethod
@@ -112,10 +142,18 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             actor_id=interaction.user.id,
         )
         balance = await self.bot.ledger.balance(self._guild(interaction), user.id)
-        now_has = "follows the server default again" if micros is None else "now has"
+        params = {
+            "member": user.mention,
+            "allowance": _allowance(balance.allowance, balance.period),
+            "remaining": Amount(balance.remaining),
+        }
+        reply = (
+            _("{member} follows the server default again: {allowance}; {remaining} left this period.", **params)
+            if micros is None
+            else _("{member} now has: {allowance}; {remaining} left this period.", **params)
+        )
         await interaction.response.send_message(
-            f"{user.mention} {now_has}: {format_amount(balance.allowance)} {PER_PERIOD[balance.period]}; "
-            f"{format_amount(balance.remaining)} left this period.",
+            reply.render(interaction.locale),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -130,7 +168,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         """Add to (or take from) a member's budget for the current period."""
         micros = parse_amount(amount)
         if micros == 0:
-            raise UserFacingError("A grant of $0.00 changes nothing. Use a positive or negative amount.")
+            raise UserFacingError(_("A grant of $0.00 changes nothing. Use a positive or negative amount."))
         await self.bot.ledger.grant(
             guild_id=self._guild(interaction),
             user_id=user.id,
@@ -139,10 +177,14 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             reason=reason or "",
         )
         balance = await self.bot.ledger.balance(self._guild(interaction), user.id)
-        verb = "Granted" if micros > 0 else "Deducted"
+        params = {"amount": Amount(abs(micros)), "member": user.mention, "remaining": Amount(balance.remaining)}
+        reply = (
+            _("Granted {amount} to {member}; they have {remaining} left this period.", **params)
+            if micros > 0
+            else _("Deducted {amount} from {member}; they have {remaining} left this period.", **params)
+        )
         await interaction.response.send_message(
-            f"{verb} {format_amount(abs(micros))} {'to' if micros > 0 else 'from'} {user.mention}; "
-            f"they have {format_amount(balance.remaining)} left this period.",
+            reply.render(interaction.locale),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -158,11 +200,11 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         # Without a period the server keeps the one it has (the ledger's rule), so read back what applies.
         await self.bot.ledger.set_default(guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id)
         settings = await self.bot.ledger.server_settings(guild_id)
-        await interaction.response.send_message(
-            f"Members without their own allowance now get {format_amount(settings.default_allowance)} "
-            f"{PER_PERIOD[settings.default_period]}.",
-            ephemeral=True,
+        reply = _(
+            "Members without their own allowance now get {allowance}.",
+            allowance=_allowance(settings.default_allowance, settings.default_period),
         )
+        await interaction.response.send_message(reply.render(interaction.locale), ephemeral=True)
 
     @app_commands.command(name="cap")
     @app_commands.describe(
@@ -175,13 +217,15 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         # Without a period the cap keeps its own, else takes the server's (the ledger's rule); read it back.
         await self.bot.ledger.set_cap(guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id)
         settings = await self.bot.ledger.server_settings(guild_id)
-        text = (
-            "The server cap is off."
+        reply = (
+            _("The server cap is off.")
             if settings.cap is None or settings.cap_period is None
-            else f"The whole server may now spend at most {format_amount(settings.cap)} "
-            f"{PER_PERIOD[settings.cap_period]}."
+            else _(
+                "The whole server may now spend at most {allowance}.",
+                allowance=_allowance(settings.cap, settings.cap_period),
+            )
         )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.response.send_message(reply.render(interaction.locale), ephemeral=True)
 
     @app_commands.command(name="show")
     @app_commands.describe(user="Whose budget")
@@ -189,13 +233,24 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         """A member's balance and recent ledger entries."""
         guild_id = self._guild(interaction)
         balance = await self.bot.ledger.balance(guild_id, user.id)
-        embed = balance_embed(balance, f"Budget of {user.display_name}")
+        locale = interaction.locale
+        embed = balance_embed(balance, _("Budget of {name}", name=user.display_name), locale)
         lines = [
-            f"<t:{int(entry.created_at.timestamp())}:d> {entry.kind} {format_amount(entry.amount)}"
-            + (f" — {entry.reason}" if entry.reason else "")
+            " ".join(
+                (
+                    _timestamp(entry.created_at, "d"),
+                    render(entry_kind(entry.kind), locale),
+                    Amount(entry.amount).render(locale),
+                    *(("—", entry.reason) if entry.reason else ()),
+                )
+            )
             for entry in await self.bot.ledger.history(guild_id, user.id, limit=10)
         ]
-        embed.add_field(name="Recent", value="\n".join(lines)[:1024] or "No entries yet.", inline=False)
+        embed.add_field(
+            name=_("Recent").render(locale),
+            value="\n".join(lines)[:1024] or _("No entries yet.").render(locale),
+            inline=False,
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="report")
@@ -204,32 +259,58 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         """Top spenders and totals, with the period's ledger as CSV."""
         guild_id = self._guild(interaction)
         report = await self.bot.ledger.report(guild_id, period)
+        locale = interaction.locale
+
+        def say(message: Message) -> str:
+            return message.render(locale)
+
         embed = discord.Embed(
-            title=f"Spending {THIS_PERIOD[report.period]}",
-            description=f"{_period(report.period, report.period_start)}; next reset: {_when(report.next_reset)}",
+            title=say(_("Spending {this_period}", this_period=THIS_PERIOD[report.period])),
+            description=say(
+                _(
+                    "{period}; next reset: {when}",
+                    period=_period(report.period, report.period_start),
+                    when=_when(report.next_reset),
+                )
+            ),
             colour=discord.Colour.blurple(),
         )
-        embed.add_field(name="Spent", value=format_amount(report.spent))
-        embed.add_field(name="Held", value=format_amount(report.held))
-        embed.add_field(name="Granted", value=format_amount(report.granted))
-        embed.add_field(name="Jobs", value=str(report.jobs))
+        embed.add_field(name=say(SPENT), value=Amount(report.spent).render(locale))
+        embed.add_field(name=say(HELD), value=Amount(report.held).render(locale))
+        embed.add_field(name=say(_("Granted")), value=Amount(report.granted).render(locale))
+        embed.add_field(name=say(_("Jobs")), value=str(report.jobs))
         embed.add_field(
-            name="Paid to the provider",
-            value=PAID.format(
-                paid=format_amount(report.paid),
-                captured=format_amount(report.captured),
-                written_off=format_amount(report.written_off),
-                uncertain=format_amount(report.uncertain),
-                refunded=format_amount(report.refunded),
+            name=say(_("Paid to the provider")),
+            value=say(
+                _(
+                    "{paid}: {captured} captured from members, {written_off} written off (billed, never received), "
+                    "{uncertain} uncertain (outcome unknown). Refunded to members since: {refunded}.",
+                    paid=Amount(report.paid),
+                    captured=Amount(report.captured),
+                    written_off=Amount(report.written_off),
+                    uncertain=Amount(report.uncertain),
+                    refunded=Amount(report.refunded),
+                )
             ),
             inline=False,
         )
         top = [
-            f"{rank}. <@{row.user_id}> {format_amount(row.spent)} ({row.jobs} jobs)"
+            say(
+                _n(
+                    "{rank}. {member} {amount} ({count} job)",
+                    "{rank}. {member} {amount} ({count} jobs)",
+                    count=row.jobs,
+                    rank=rank,
+                    member=mention(row.user_id),
+                    amount=Amount(row.spent),
+                )
+            )
             for rank, row in enumerate(report.top_spenders, start=1)
         ]
         embed.add_field(
-            name="Top spenders", value="\n".join(top)[:1024] or "Nobody has spent anything yet.", inline=False
+            name=say(_("Top spenders")),
+            value="\n".join(top)[:1024] or say(_("Nobody has spent anything yet.")),
+            inline=False,
         )
         # The lines the totals above are made of: a settlement counts in its hold's period.
         rows = await self.bot.ledger.period_entries(guild_id, report.period_start, report.next_reset)
@@ -247,15 +328,15 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         record = await self.bot.ledger.job(job)
         assert record is not None  # the refund found it
         balance = await self.bot.ledger.balance(guild_id, record.user_id)
+        reply = _(
+            "Refunded {amount} of job {job_id} to {member}; they have {remaining} left this period.",
+            amount=Amount(amount),
+            job_id=job,
+            member=mention(record.user_id),
+            remaining=Amount(balance.remaining),
+        )
         await interaction.response.send_message(
-            REFUNDED.format(
-                amount=format_amount(amount),
-                job_id=job,
-                member=f"<@{record.user_id}>",
-                remaining=format_amount(balance.remaining),
-            ),
-            ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
+            reply.render(interaction.locale), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
 

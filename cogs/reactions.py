@@ -7,19 +7,19 @@ message id, and the message is fetched again for fresh attachment URLs.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from typing import Final, Literal
 
 import discord
 from discord.ext import commands
 
 from bot.app import IdeogramBot
-from bot.errors import UserFacingError, user_message
-from bot.ideogram.values import LEGACY_ONLY_STYLE_TYPES
-from bot.jobs import InputFile, JobSpec
+from bot.errors import UserFacingError
+from bot.jobs import JobSpec, derive
+from bot.jobs.repeats import RepeatGuard
 from bot.ledger import JobResult
-from cogs.output import REFUSAL_LIFETIME_S, ReplyOutput, refuse
+from cogs.feedback import REFUSAL_LIFETIME_S
+from cogs.output import ReplyOutput
+from cogs.sources import IMAGE_GONE, fetched, message_images
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +27,6 @@ REMIX_EMOJI: Final = {
     "🔁": 1,
     **{f"{n}\N{VARIATION SELECTOR-16}\N{COMBINING ENCLOSING KEYCAP}": n for n in range(1, 9)},
 }
-REPEAT_WINDOW_S: Final = 10.0
-# Settings of the source job that a V3 remix takes too; the rest (model, resolution, seed...) stay at their defaults.
-CARRIED_OPTIONS: Final = (
-    "negative_prompt",
-    "aspect_ratio",
-    "rendering_speed",
-    "style_type",
-    "magic_prompt",
-    "num_images",
-    "style_preset",
-    "color_palette",
-)
 # What became of a reaction; dispatched as the `remix_reaction` event once it has been dealt with.
 # "remixed": the job ran (a failure after it started is told on its own reply);
 # "refused": it never started (a reply to the member says why, then deletes itself).
@@ -47,36 +35,14 @@ Outcome = Literal[
 ]
 
 
-def remix_options(source: JobResult, prompt: str, image_weight: int) -> dict[str, object]:
-    """A V3 remix with `prompt` and the settings of the source job that a remix accepts."""
-    options: dict[str, object] = {
-        name: source.parameters[name] for name in CARRIED_OPTIONS if source.parameters.get(name) is not None
-    }
-    if options.get("style_type") in LEGACY_ONLY_STYLE_TYPES:
-        del options["style_type"]
-    options.update(prompt=prompt, model="V_3", image_weight=image_weight)
-    return options
-
-
 class Reactions(commands.Cog):
-    """Turns 🔁 and 1️⃣-8️⃣ on a result into a remix. `refusal_lifetime_s`, `repeat_window_s` and `clock` (monotonic
-    seconds) are plain attributes so that a deployment, or a test, can change them on the loaded cog."""
+    """Turns 🔁 and 1️⃣-8️⃣ on a result into a remix. `refusal_lifetime_s` and `repeats` (its window and clock)
+    are plain attributes so that a deployment, or a test, can change them on the loaded cog."""
 
     def __init__(self, bot: IdeogramBot) -> None:
         self.bot = bot
         self.refusal_lifetime_s = REFUSAL_LIFETIME_S
-        self.repeat_window_s = REPEAT_WINDOW_S
-        self.clock: Callable[[], float] = time.monotonic
-        self._recent: dict[tuple[int, int], float] = {}
-
-    def _is_repeat(self, message_id: int, user_id: int) -> bool:
-        now = self.clock()
-        self._recent = {key: at for key, at in self._recent.items() if now - at < self.repeat_window_s}
-        key = (message_id, user_id)
-        if key in self._recent:
-            return True
-        self._recent[key] = now
-        return False
+        self.repeats = RepeatGuard()
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
@@ -99,7 +65,7 @@ class Reactions(commands.Cog):
         source = await self.bot.ledger.find_result(payload.message_id)
         if source is None:
             return "not a result"
-        if self._is_repeat(payload.message_id, payload.user_id):
+        if self.repeats.is_repeat((payload.message_id, payload.user_id)):
             return "repeated"
         try:
             channel = self.bot.get_channel(payload.channel_id) or await self.bot.fetch_channel(payload.channel_id)
@@ -112,41 +78,22 @@ class Reactions(commands.Cog):
         output = ReplyOutput(message, member, _upload_limit(message), refusal_lifetime_s=self.refusal_lifetime_s)
         try:
             spec = self._spec(payload, source, message, number)
-            await self.bot.jobs.submit(spec, output)
-        except Exception as error:  # refusals before the job started: budget, limits, a missing image
-            text = user_message(error, context=f"reaction remix by {payload.user_id}")
-            await refuse(message, member, text, lifetime_s=self.refusal_lifetime_s)
+        except Exception as error:  # the reaction can't become a job: no such image, no prompt
+            await output.refused(error, context=f"reaction remix by {payload.user_id}")
             return "refused"
-        return "remixed"
+        return "refused" if await self.bot.jobs.submit(spec, output) == "refused" else "remixed"
 
     def _spec(
         self, payload: discord.RawReactionActionEvent, source: JobResult, message: discord.Message, number: int
     ) -> JobSpec:
-        safe = [image for image in source.images if image.is_safe and image.attachment_id is not None]
-        if number > len(safe):
-            raise UserFacingError(f"This result has {len(safe)} image(s), so there is no image {number} to remix.")
-        chosen = safe[number - 1]
-        attachment = next((a for a in message.attachments if a.id == chosen.attachment_id), None)
-        if attachment is None:
-            raise UserFacingError("That image is no longer on the message, so it can't be remixed.")
-        # A job without a prompt of its own (an upscale, a reframe) remixes with the one the provider returned.
-        prompt = source.prompt or chosen.prompt
-        if not prompt:
-            raise UserFacingError("This result has no prompt to remix with. Use `/remix` and write one.")
+        wanted = derive.result_image(source, number, derive.NO_SUCH_IMAGE_TO_REMIX)
+        image = next((i for i in message_images(self.bot, message) if i.attachment_id == wanted.attachment_id), None)
+        if image is None:
+            raise UserFacingError(IMAGE_GONE)
         assert payload.guild_id is not None
-        return JobSpec(
-            guild_id=payload.guild_id,
-            channel_id=payload.channel_id,
-            user_id=payload.user_id,
-            command="remix",
-            operation="remix",
-            options=remix_options(source, prompt, self.bot.settings.budget.remix_image_weight),
-            files={
-                "image": InputFile(
-                    "image", attachment.filename, attachment.size, attachment.content_type, attachment.read
-                )
-            },
-        )
+        who = derive.Requester(payload.guild_id, payload.channel_id, payload.user_id)
+        weight = self.bot.settings.budget.remix_image_weight
+        return derive.reaction_remix(source, fetched(message, image), who, weight)
 
 
 def _upload_limit(message: discord.Message) -> int:

@@ -40,7 +40,7 @@ def test_unknown_keys_are_rejected_in_every_section(section: str) -> None:
 
 
 def test_unknown_section_is_rejected() -> None:
-    with pytest.raises(ConfigError, match="discrod: unknown key"):
+    with pytest.raises(ConfigError, match=r"\[discrod\]: unknown section"):
         parse_settings({"discrod": {}})
 
 
@@ -110,7 +110,8 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 def test_check_config_cli(tmp_path: Path) -> None:
     base_env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     ok = run_cli("--check-config", "--config", str(EXAMPLE), env={**base_env, **ENV}, cwd=tmp_path)
-    assert (ok.returncode, ok.stdout.strip()) == (0, "configuration OK")
+    assert (ok.returncode, ok.stdout.splitlines()[-1]) == (0, "configuration OK")
+    assert f"read {EXAMPLE}" in ok.stdout
 
     bad = tmp_path / "bad.toml"
     bad.write_text('[budget]\ndefault_period = "fortnight"\n')
@@ -132,3 +133,11 @@ def test_check_config_cli(tmp_path: Path) -> None:
     broken.write_text("[budget\n")
     not_toml = run_cli("--check-config", "--config", str(broken), env={**base_env, **ENV}, cwd=tmp_path)
     assert (not_toml.returncode, "not valid TOML" in not_toml.stderr) == (2, True)
+
+
+def test_allowed_guild_ids_empty_serves_any_server_else_only_those_listed() -> None:
+    anywhere = parse_settings({}).discord
+    assert anywhere.allows_guild(1)
+    assert anywhere.allows_guild(None)
+    listed = parse_settings({"discord": {"allowed_guild_ids": [1, 2]}}).discord
+    assert [listed.allows_guild(guild) for guild in (1, 2, 3, None)] == [True, True, False, False]

@@ -251,7 +251,7 @@ async def test_turning_an_image_upright_writes_no_metadata(kind: str) -> None:
 
     prepared = await prepare_input(data, option="image")
 
-    assert prepared.adjustments == ("turned upright as its EXIF orientation says",)
+    assert [str(note) for note in prepared.adjustments] == ["turned upright as its EXIF orientation says"]
     assert prepared.size == (SIZE[1], SIZE[0])
     assert_no_metadata(prepared.data)
 

@@ -1,6 +1,7 @@
 """The Ideogram image API through the AiHubMix gateway: typed requests, one client, mapped errors.
 
-HTTP stops here: the rest of the bot builds a request with `build_request`, runs it with
+HTTP stops here: the rest of the bot checks options with `check_options` (against `catalog.OPTIONS`, the one
+declaration of every option), builds a request with `build_request`, runs it with
 `IdeogramClient.execute`, fetches the images with `IdeogramClient.download`, and catches `IdeogramError`.
 """
 
@@ -27,7 +28,7 @@ from bot.ideogram.errors import (
 )
 from bot.ideogram.files import DEFAULT_MAX_UPLOAD_BYTES, ImageFile
 from bot.ideogram.limiter import LimiterState
-from bot.ideogram.options import COMMAND_NAMES, build_request
+from bot.ideogram.options import CheckedOptions, build_request, check_options
 from bot.ideogram.requests import (
     ColorMember,
     ColorPalette,
@@ -47,12 +48,12 @@ from bot.ideogram.requests import (
 from bot.ideogram.responses import DescribeResponse, Description, GeneratedImage, GenerationResponse
 
 __all__ = [
-    "COMMAND_NAMES",
     "DEFAULT_IMAGE_HOSTS",
     "DEFAULT_MAX_DOWNLOAD_BYTES",
     "DEFAULT_MAX_UPLOAD_BYTES",
     "AuthenticationFailed",
     "BadRequest",
+    "CheckedOptions",
     "ColorMember",
     "ColorPalette",
     "ConnectionFailed",
@@ -87,4 +88,5 @@ __all__ = [
     "V3ReplaceBackgroundRequest",
     "WithheldImage",
     "build_request",
+    "check_options",
 ]

@@ -1,7 +1,8 @@
 """The async client: one aiohttp session, the images-in-flight limiter, retries, error mapping, downloads.
 
 Retry policy (the only place the bot retries API calls): 429, HTTP 5xx and connection errors, at most
-`max_retries` times, with exponential backoff and full jitter, honouring `Retry-After` up to `retry_after_cap_s`.
+`max_retries` times, with exponential backoff and full jitter, honouring `Retry-After`; a `Retry-After` longer than
+`retry_after_cap_s` is not retried at all (waiting less would be refused again, waiting longer holds the member).
 Never retried: 400/401/402/403/404/413/422 (retrying cannot help, and a 402/403 balance error would repeat), an
 error object in a 2xx reply unless it is a rate limit (the request ran; it may have been billed), and timeouts: a
 generation that timed out on our side may still finish and be billed upstream, so a silent retry could bill the
@@ -11,7 +12,6 @@ member twice. The multipart body is rebuilt for every attempt.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
 import time
@@ -20,11 +20,11 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Final, Self, overload
-from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import ValidationError
 
+from bot.i18n import _
 from bot.ideogram.download import (
     DEFAULT_IMAGE_HOSTS,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -34,6 +34,7 @@ from bot.ideogram.download import (
     WithheldImage,
 )
 from bot.ideogram.errors import (
+    AuthenticationFailed,
     BadRequest,
     ConnectionFailed,
     IdeogramError,
@@ -54,19 +55,14 @@ from bot.images.formats import megabytes
 
 log = logging.getLogger(__name__)
 
-_LOOPBACK_NAMES: Final = frozenset({"localhost"})
+# not translated: a log line for the operator
+KEY_REJECTED: Final = (
+    "AiHubMix rejected AIHUBMIX_API_KEY (HTTP %s): every job will fail until it is fixed. Copy the key again from "
+    "the AiHubMix console (API keys), check that it is enabled and may use Ideogram, set AIHUBMIX_API_KEY and "
+    "restart the bot"
+)
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -127,12 +123,13 @@ class IdeogramClient:
         self._proxy = proxy
         self._max_upload_bytes = max_upload_bytes
         self._max_download_bytes = max_download_bytes
-        self._policy = ImageHostPolicy(image_hosts, allow_http=is_loopback(self._base_url))
+        self._policy = ImageHostPolicy(image_hosts, api_base_url=self._base_url)
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock
         self._limiter = ImageLimiter(max_in_flight_images)
         self._session: aiohttp.ClientSession | None = None
+        self._key_rejection_logged = False
 
     def __repr__(self) -> str:
         return f"IdeogramClient(base_url={self._base_url!r}, started={self._session is not None})"
@@ -197,8 +194,11 @@ class IdeogramClient:
         for file in request.files():
             if file.size > self._max_upload_bytes:
                 raise InvalidRequest(
-                    f"An attached image is {megabytes(file.size)}; the image service takes at most "
-                    f"{megabytes(self._max_upload_bytes)}. Attach a smaller image."
+                    _(
+                        "An attached image is {size}; the image service takes at most {limit}. Attach a smaller image.",
+                        size=megabytes(file.size),
+                        limit=megabytes(self._max_upload_bytes),
+                    )
                 )
         async with self._limiter.hold(request.num_images, on_queue):
             return await self._with_retries(session, request)
@@ -211,10 +211,13 @@ class IdeogramClient:
             try:
                 return await self._attempt(session, request)
             except IdeogramError as error:
-                if attempt >= self._max_retries or not _is_retryable(error):
+                if attempt >= self._max_retries or not _is_retryable(error) or self._waits_too_long(error):
                     # A refused prompt or a bad option is the member's business; the rest is the operator's.
                     level = logging.INFO if isinstance(error, SafetyRejected | BadRequest) else logging.WARNING
                     log.log(level, "Ideogram %s failed after %d attempt(s): %r", request.operation, attempt + 1, error)
+                    if isinstance(error, AuthenticationFailed) and not self._key_rejection_logged:
+                        self._key_rejection_logged = True  # once: every job would repeat it
+                        log.error(KEY_REJECTED, error.status)
                     raise
                 delay = self._delay(attempt, error)
                 attempt += 1
@@ -230,10 +233,15 @@ class IdeogramClient:
                 )
                 await self._sleep(delay)
 
+    def _waits_too_long(self, error: IdeogramError) -> bool:
+        """The server asked for a longer wait than the cap: retrying sooner would only be refused again."""
+        return isinstance(error, RateLimited) and (error.retry_after or 0.0) > self._retry_after_cap_s
+
     def _delay(self, attempt: int, error: IdeogramError) -> float:
-        """Retry-After (capped) when the server gave one, else full-jitter exponential backoff."""
+        """Retry-After when the server gave one (never above the cap: longer waits are not retried), else
+        full-jitter exponential backoff."""
         if isinstance(error, RateLimited) and error.retry_after is not None:
-            return min(error.retry_after, self._retry_after_cap_s)
+            return error.retry_after
         ceiling = min(self._backoff_base_s * 2.0**attempt, self._retry_after_cap_s)
         return self._jitter() * ceiling
 
@@ -280,7 +288,7 @@ class IdeogramClient:
                 "Unreadable Ideogram %s reply (status %d, request id %s)", request.operation, status, request_id
             )
             raise ServerFailed(
-                "The image service sent a reply the bot couldn't read. Try again in a few minutes.",
+                _("The image service sent a reply the bot couldn't read. Try again in a few minutes."),
                 status=status,
                 provider_message=scrub(text[:200], (self._api_key,)),
                 request_id=request_id,

@@ -9,7 +9,7 @@ host) raises `ImageExpired`. The API key is never sent to the image host.
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import ipaddress
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,10 +18,11 @@ from typing import Final
 import aiohttp
 from yarl import URL
 
+from bot.i18n import _
 from bot.ideogram.errors import DownloadFailed, ImageExpired
 from bot.ideogram.files import EXTENSIONS, ImageType, sniff_image_type
 from bot.ideogram.responses import GeneratedImage, GenerationResponse
-from bot.images.formats import megabytes
+from bot.images.formats import megabytes, sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ DEFAULT_MAX_DOWNLOAD_BYTES: Final = 50 * 1024 * 1024
 _EXPIRED_STATUSES: Final = frozenset({403, 404, 410})
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS: Final = 3
+_LOOPBACK_NAMES: Final = frozenset({"localhost"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,17 @@ class WithheldImage:
     item: GeneratedImage
 
 
+def is_loopback(url: str) -> bool:
+    """Whether `url` points at this machine (`localhost`, 127.0.0.0/8, ::1): the tests' fakes."""
+    host = URL(url).host or ""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def host_allowed(host: str, patterns: Sequence[str]) -> bool:
     """`ideogram.ai` matches itself only; `*.ideogram.ai` matches its subdomains (not itself)."""
     host = host.lower().rstrip(".")
@@ -73,24 +86,26 @@ def host_allowed(host: str, patterns: Sequence[str]) -> bool:
 
 
 class ImageHostPolicy:
-    """Which image URLs may be fetched."""
+    """Which image URLs may be fetched: https on the listed hosts, and on the API's own host (a gateway may serve
+    the images itself); plain http too when the API is on loopback (the tests' fakes)."""
 
-    def __init__(self, hosts: Sequence[str], *, allow_http: bool) -> None:
-        self.hosts = tuple(hosts)
-        self.allow_http = allow_http
+    def __init__(self, hosts: Sequence[str], *, api_base_url: str) -> None:
+        api_host = URL(api_base_url).host
+        self.hosts = (*hosts, api_host) if api_host else tuple(hosts)
+        self.allow_http = is_loopback(api_base_url)
 
     def check(self, url: URL) -> None:
         schemes = ("https", "http") if self.allow_http else ("https",)
         if url.scheme not in schemes:
             log.warning("Refused image URL with scheme %r (host %r)", url.scheme, url.host)
             raise DownloadFailed(
-                "The image service sent a link the bot won't follow (not https). Try again.",
+                _("The image service sent a link the bot won't follow (not https). Try again."),
                 provider_message=f"refused scheme {url.scheme!r}",
             )
         if not url.host or not host_allowed(url.host, self.hosts):
             log.warning("Refused image URL on host %r (not in the allow-list)", url.host)
             raise DownloadFailed(
-                "The image service sent a link to a host the bot doesn't trust. Try again.",
+                _("The image service sent a link to a host the bot doesn't trust. Try again."),
                 provider_message=f"refused host {url.host!r}",
             )
 
@@ -145,7 +160,7 @@ class Downloader:
         assert item.url
         url = URL(item.url)
         try:
-            for _ in range(_MAX_REDIRECTS + 1):
+            for _hop in range(_MAX_REDIRECTS + 1):
                 async with self.session.get(
                     url, proxy=self.proxy, timeout=self.timeout, allow_redirects=False
                 ) as reply:
@@ -169,7 +184,7 @@ class Downloader:
             raise DownloadFailed(provider_message="not a PNG, JPEG or WebP image", request_id=request_id)
         # hashlib lets go of the GIL, so in a thread this image is hashed while the others are still arriving,
         # instead of all of them on the event loop after the last byte.
-        digest = await asyncio.to_thread(_sha256_hex, data)
+        digest = await asyncio.to_thread(sha256_hex, data)
         return DownloadedImage(
             index=index,
             data=data,
@@ -181,7 +196,7 @@ class Downloader:
 
     async def _read_capped(self, reply: aiohttp.ClientResponse, request_id: str | None) -> bytes:
         too_big = DownloadFailed(
-            f"An image was larger than the bot accepts ({megabytes(self.max_bytes)}). Try again.",
+            _("An image was larger than the bot accepts ({limit}). Try again.", limit=megabytes(self.max_bytes)),
             request_id=request_id,
         )
         if reply.content_length is not None and reply.content_length > self.max_bytes:
@@ -196,7 +211,3 @@ class Downloader:
                 raise too_big
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -1,18 +1,20 @@
 """One error hierarchy for everything the image API (or our own checks before calling it) can refuse.
 
-`str(error)` is a short sentence fit to show the member; the details (HTTP status, the provider's own message,
-its code or `reject_reason`, the request id) are attributes, for the log. The provider's message is scrubbed of
-API keys before it is stored: the AiHubMix gateway echoes key fragments ("Invalid token: sk-abc…").
+`error.render(locale)` is a short sentence fit to show the member (`str(error)` is its English text); the details
+(HTTP status, the provider's own message, its code or `reject_reason`, the request id) are attributes, for the log.
+The provider's message is scrubbed of API keys before it is stored: the AiHubMix gateway echoes key fragments
+("Invalid token: sk-abc…").
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar, Final
 
 from bot.errors import UserFacingError
+from bot.i18n import Message, Text, _
 
 REDACTED: Final = "[redacted]"
 _SK_TOKEN: Final = re.compile(r"sk-[^\s\"',;)\]}]*")
@@ -63,20 +65,22 @@ def _redact_fragments(text: str, secret: str) -> str:
 class IdeogramError(UserFacingError):
     """Base of every image API error. `str()` is the user-facing sentence; the attributes are for logs."""
 
-    default_message: ClassVar[str] = "Something went wrong with the image service. Try again later."
+    default_message: ClassVar[Text] = _("Something went wrong with the image service. Try again later.")
     # Whether Ideogram may have run (and billed) the generation even though the call failed.
     may_have_been_billed: ClassVar[bool] = False
 
     def __init__(
         self,
-        message: str | None = None,
+        message: Text | None = None,
         *,
         status: int | None = None,
         provider_message: str | None = None,
         code: str | None = None,
         request_id: str | None = None,
+        public_message: Text | None = None,
     ) -> None:
-        super().__init__(scrub(message or self.default_message))
+        text = self.default_message if message is None else message
+        super().__init__(scrub(text) if isinstance(text, str) else text, public_message=public_message)
         self.status = status
         self.provider_message = None if provider_message is None else scrub(provider_message)[:_MAX_PROVIDER_MESSAGE]
         self.code = None if code is None else scrub(code)
@@ -84,63 +88,97 @@ class IdeogramError(UserFacingError):
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}({self.message!r}, status={self.status!r}, code={self.code!r}, "
+            f"{type(self).__name__}({str(self.message)!r}, status={self.status!r}, code={self.code!r}, "
             f"request_id={self.request_id!r}, provider_message={self.provider_message!r})"
         )
 
 
 class InvalidRequest(IdeogramError):
-    """Our own validation refused the request before anything was sent. The message says what to fix."""
+    """Our own validation refused the request before anything was sent. The message says what to fix.
 
-    default_message = "Those options don't work together. Check them and try again."
+    A message may name operations through placeholders (`"{command} needs a `prompt`."` with
+    `operations={"command": "generate"}`): `str()` names them neutrally (`generate`), and the Discord layer words
+    them as its commands with `worded` (`/imagine`). The API layer never writes a command name itself.
+    """
+
+    default_message = _("Those options don't work together. Check them and try again.")
+
+    def __init__(self, message: Text | None = None, *, operations: Mapping[str, str] | None = None) -> None:
+        self.template = self.default_message if message is None else message
+        self.operations = dict(operations or {})
+        super().__init__(self._fill(lambda operation: f"`{operation}`"))
+
+    def _fill(self, name: Callable[[str], str]) -> Text:
+        names = {placeholder: name(operation) for placeholder, operation in self.operations.items()}
+        if isinstance(self.template, Message):
+            return self.template.with_params(**names)
+        text = self.template
+        for placeholder, named in names.items():
+            text = text.replace("{" + placeholder + "}", named)
+        return text
+
+    def worded(self, name: Callable[[str], str]) -> InvalidRequest:
+        """The same refusal with every operation it names called `name(operation)`."""
+        reworded = InvalidRequest(self.template, operations=self.operations)
+        reworded.message = reworded._fill(name)
+        return reworded
 
 
 class BadRequest(IdeogramError):
     """The API refused the request as invalid (400, 404, 413, other 4xx, or a 422 schema complaint)."""
 
-    default_message = "The image service couldn't accept this request. Check the options and try again."
+    default_message = _("The image service couldn't accept this request. Check the options and try again.")
 
     def __init__(
         self,
-        message: str | None = None,
+        message: Text | None = None,
         *,
         status: int | None = None,
         provider_message: str | None = None,
         code: str | None = None,
         request_id: str | None = None,
     ) -> None:
+        public: Text | None = None
         if message is None and provider_message and provider_message.strip():
             shown = _TID.sub("", scrub(provider_message)).strip().rstrip(".")[:_MAX_SHOWN_PROVIDER_MESSAGE]
-            message = f"The image service couldn't accept this request: {shown}."
-        super().__init__(message, status=status, provider_message=provider_message, code=code, request_id=request_id)
+            message = _("The image service couldn't accept this request: {reason}.", reason=shown)
+            public = self.default_message  # the provider's words stay private (DESIGN: text the bot didn't write)
+        super().__init__(
+            message,
+            status=status,
+            provider_message=provider_message,
+            code=code,
+            request_id=request_id,
+            public_message=public,
+        )
 
 
 class AuthenticationFailed(IdeogramError):
     """401, or 403 without a balance code: the operator's key is wrong or lacks access."""
 
-    default_message = "The image service refused the bot's API key. Please tell the bot operator."
+    default_message = _("The image service refused the bot's API key. Please tell the bot operator.")
 
 
 class QuotaExceeded(IdeogramError):
     """402, or 403 with a balance/quota code: the operator's account is out of credit or over a plan limit."""
 
-    default_message = "The bot's image service account is out of credit. Please tell the bot operator."
+    default_message = _("The bot's image service account is out of credit. Please tell the bot operator.")
 
 
 class SafetyRejected(IdeogramError):
     """422: Ideogram's safety check refused the prompt or the image."""
 
-    default_message = "The image service's safety check rejected this prompt or image. Try rewording it."
+    default_message = _("The image service's safety check rejected this prompt or image. Try rewording it.")
 
 
 class RateLimited(IdeogramError):
     """429: too many images in flight on the operator's account. The client retries it first."""
 
-    default_message = "The image service is busy right now. Try again in a minute."
+    default_message = _("The image service is busy right now. Try again in a minute.")
 
     def __init__(
         self,
-        message: str | None = None,
+        message: Text | None = None,
         *,
         status: int | None = None,
         provider_message: str | None = None,
@@ -158,13 +196,13 @@ class ServerFailed(IdeogramError):
     The client retries it only when the HTTP status is 5xx.
     """
 
-    default_message = "The image service had a problem. Try again in a few minutes."
+    default_message = _("The image service had a problem. Try again in a few minutes.")
 
 
 class RequestTimedOut(IdeogramError):
     """No reply within the timeout. Not retried: the generation may still have run and been billed."""
 
-    default_message = (
+    default_message = _(
         "The image service took too long to answer. Try again, perhaps with fewer images or a faster speed."
     )
     may_have_been_billed = True
@@ -173,20 +211,20 @@ class RequestTimedOut(IdeogramError):
 class ConnectionFailed(IdeogramError):
     """The connection could not be made or broke off. The client retries it first."""
 
-    default_message = "The bot couldn't reach the image service. Try again in a few minutes."
+    default_message = _("The bot couldn't reach the image service. Try again in a few minutes.")
 
 
 class DownloadFailed(IdeogramError):
     """The images were generated (and billed) but could not be fetched from the image host."""
 
-    default_message = "The images were made, but the bot couldn't download them. Try again."
+    default_message = _("The images were made, but the bot couldn't download them. Try again.")
     may_have_been_billed = True
 
 
 class ImageExpired(DownloadFailed):
     """The image URL expired (its `exp` is in the past, or the host answered 403/404/410)."""
 
-    default_message = "The image links expired before the bot could download them. Run the command again."
+    default_message = _("The image links expired before the bot could download them. Run the command again.")
 
 
 def extract_request_id(message: str | None) -> str | None:
@@ -210,6 +248,7 @@ def _short_text(text: str) -> str | None:
         return None
     if collapsed.startswith("<"):
         title = re.search(r"<title>(.*?)</title>", collapsed, re.IGNORECASE)
+        # not translated: it stands in for the provider's own (English) message, kept for the log
         return f"non-JSON reply: {title.group(1).strip()}" if title else "non-JSON reply"
     return collapsed[:_MAX_PROVIDER_MESSAGE]
 

@@ -6,13 +6,13 @@ from typing import Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.i18n import _
 from bot.ideogram.errors import InvalidRequest
-from bot.images.formats import EXTENSION, MIME, megabytes, sniff_type
+from bot.images.formats import EXTENSION, MIME, sniff_type
 
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 DEFAULT_MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
 EXTENSIONS: Final[dict[str, str]] = {MIME[kind]: extension for kind, extension in EXTENSION.items()}
-ACCEPTED_FORMATS: Final = "PNG, JPEG or WebP"
 
 
 def sniff_image_type(data: bytes) -> ImageType | None:
@@ -21,19 +21,21 @@ def sniff_image_type(data: bytes) -> ImageType | None:
     return None if kind is None else cast(ImageType, MIME[kind])
 
 
-def check_image(data: bytes, *, label: str, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> ImageType:
-    """Refuse what the API would refuse (not PNG/JPEG/WebP, empty, over the size cap), naming `label`."""
+def check_image(data: bytes, *, label: str) -> ImageType:
+    """Refuse what the API would refuse for its format (not PNG/JPEG/WebP, empty), naming `label`.
+
+    The size is checked where it can change: on the member's input (`bot.images`) and by the client against
+    its upload cap (`IdeogramClient.execute`), not on every hand-over of the same bytes.
+    """
     if not data:
-        raise InvalidRequest(f"The `{label}` file is empty. Attach a {ACCEPTED_FORMATS} image.")
-    if len(data) > max_bytes:
-        raise InvalidRequest(
-            f"The `{label}` file is {megabytes(len(data))}; the image service takes at most "
-            f"{megabytes(max_bytes)}. Attach a smaller image."
-        )
+        raise InvalidRequest(_("The `{label}` file is empty. Attach a PNG, JPEG or WebP image.", label=label))
     kind = sniff_image_type(data)
     if kind is None:
         raise InvalidRequest(
-            f"The `{label}` file isn't a {ACCEPTED_FORMATS} image (GIFs and other formats aren't accepted)."
+            _(
+                "The `{label}` file isn't a PNG, JPEG or WebP image (GIFs and other formats aren't accepted).",
+                label=label,
+            )
         )
     return kind
 
@@ -48,7 +50,7 @@ class ImageFile(BaseModel):
 
     @model_validator(mode="after")
     def _is_an_accepted_image(self) -> ImageFile:
-        check_image(self.data, label=self.filename, max_bytes=len(self.data) or 1)
+        check_image(self.data, label=self.filename)
         return self
 
     @property

@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Final
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
+from bot.i18n import Message, _
 from bot.ideogram.errors import InvalidRequest
 from bot.ideogram.files import ImageFile
 from bot.ideogram.values import (
@@ -33,21 +34,28 @@ StyleCode = Annotated[str, StringConstraints(pattern=STYLE_CODE_PATTERN)]
 _MAX_LISTED_CHARS: Final = 300
 
 
-def _friendly(exc: ValidationError) -> str:
+def _friendly(exc: ValidationError) -> Message:
     """One sentence for the first problem pydantic found, naming the field as the API names it."""
     error: ErrorDetails = exc.errors()[0]
     field = ".".join(str(part) for part in error["loc"]) or "request"
     kind = error["type"]
     context = error.get("ctx", {})
     if kind == "missing":
-        return f"`{field}` is required."
+        return _("`{field}` is required.", field=field)
     if kind == "literal_error":
         expected = str(context.get("expected", "")).replace("'", "")
         if len(expected) > _MAX_LISTED_CHARS:
-            expected = expected[:_MAX_LISTED_CHARS].rsplit(",", 1)[0] + " and more"
-        return f"`{field}` can't be `{error['input']}`. Use one of: {expected}."
+            shown = _("{items} and more", items=expected[:_MAX_LISTED_CHARS].rsplit(",", 1)[0])
+            return _(
+                "`{name}` can't be `{value}`. Use one of: {allowed}.", name=field, value=error["input"], allowed=shown
+            )
+        return _(
+            "`{name}` can't be `{value}`. Use one of: {allowed}.", name=field, value=error["input"], allowed=expected
+        )
     message = error["msg"].removeprefix("Value error, ")
-    return f"`{field}`: {message[0].lower()}{message[1:]}."
+    # pydantic's own (English) words, as the provider's are: a parameter, not text of ours
+    problem = message[0].lower() + message[1:]
+    return _("`{field}`: {problem}.", field=field, problem=problem)
 
 
 class _Frozen(BaseModel):
@@ -76,7 +84,7 @@ class ColorPalette(_Frozen):
     @model_validator(mode="after")
     def _one_of(self) -> ColorPalette:
         if (self.name is None) == (self.members is None):
-            raise InvalidRequest("A colour palette is either a preset name or a list of colours, not both.")
+            raise InvalidRequest(_("A colour palette is either a preset name or a list of colours, not both."))
         return self
 
     def wire(self) -> dict[str, object]:

@@ -12,6 +12,7 @@ from typing import Final, Literal
 
 from pydantic import model_validator
 
+from bot.i18n import _
 from bot.ideogram.errors import InvalidRequest
 from bot.ideogram.files import ImageFile
 from bot.ideogram.requests_common import ColorPalette, NumImages, Percent, Prompt, Seed, _Request
@@ -59,24 +60,35 @@ class _LegacyImageRequest(_LegacyRequest):
     @model_validator(mode="after")
     def _model_rules(self) -> _LegacyImageRequest:
         if self.aspect_ratio is not None and self.resolution is not None:
-            raise InvalidRequest("Use either `resolution` or `aspect_ratio`, not both.")
+            raise InvalidRequest(_("Use either `resolution` or `aspect_ratio`, not both."))
         if self.resolution is not None and self.model not in RESOLUTION_LEGACY_MODELS:
             raise InvalidRequest(
-                f"`resolution` works with V_3, V_2 and V_2_TURBO, not {self.model}. "
-                "Use `aspect_ratio` or another model."
+                _(
+                    "`resolution` works with V_3, V_2 and V_2_TURBO, not {model}. Use `aspect_ratio` or another model.",
+                    model=self.model,
+                )
             )
         if self.negative_prompt is not None and self.model not in NEGATIVE_PROMPT_LEGACY_MODELS:
             raise InvalidRequest(
-                f"{self.model} doesn't take a `negative_prompt`. Remove it, or use V_3, V_2, V_2_TURBO, V_1 "
-                "or V_1_TURBO."
+                _(
+                    "{model} doesn't take a `negative_prompt`. Remove it, or use V_3, V_2, V_2_TURBO, V_1 "
+                    "or V_1_TURBO.",
+                    model=self.model,
+                )
             )
         if self.style_type is not None and self.model not in STYLE_TYPE_LEGACY_MODELS:
             raise InvalidRequest(
-                f"`style_type` needs model V_2 or newer; {self.model} doesn't take it. Remove it or pick V_2."
+                _(
+                    "`style_type` needs model V_2 or newer; {model} doesn't take it. Remove it or pick V_2.",
+                    model=self.model,
+                )
             )
         if self.color_palette is not None and self.model not in COLOR_PALETTE_LEGACY_MODELS:
             raise InvalidRequest(
-                f"`color_palette` works with V_3, V_2 and V_2_TURBO, not {self.model}. Remove it or pick another model."
+                _(
+                    "`color_palette` works with V_3, V_2 and V_2_TURBO, not {model}. Remove it or pick another model.",
+                    model=self.model,
+                )
             )
         return self
 
@@ -115,7 +127,9 @@ class LegacyRemixRequest(_LegacyImageRequest):
 
 def _edit_model(value: object) -> object:
     if isinstance(value, str) and value not in LEGACY_EDIT_MODELS:
-        raise InvalidRequest(f"Editing works with V_3, V_2 or V_2_TURBO; {value} can't edit. Pick one of those.")
+        raise InvalidRequest(
+            _("Editing works with V_3, V_2 or V_2_TURBO; {model} can't edit. Pick one of those.", model=value)
+        )
     return value
 
 

@@ -10,6 +10,7 @@ import json
 
 from pydantic import model_validator
 
+from bot.i18n import _
 from bot.ideogram.errors import InvalidRequest
 from bot.ideogram.files import ImageFile
 from bot.ideogram.requests_common import ColorPalette, NumImages, Percent, Prompt, Seed, StyleCode, _Request
@@ -45,7 +46,7 @@ class _V3Request(_Request):
     def _style_codes_alone(self) -> _V3Request:
         if self.style_codes and (self.style_reference_images or getattr(self, "style_type", None) is not None):
             raise InvalidRequest(
-                "`style_codes` can't be combined with `style_type` or a style reference image. Use one of them."
+                _("`style_codes` can't be combined with `style_type` or a style reference image. Use one of them.")
             )
         return self
 

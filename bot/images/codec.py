@@ -13,6 +13,7 @@ from typing import Final, NamedTuple
 
 from PIL import Image
 
+from bot.i18n import Message, _, _n
 from bot.images.errors import ImageRejected
 from bot.images.formats import (
     PIL_FORMAT,
@@ -23,7 +24,6 @@ from bot.images.formats import (
     sniff_type,
 )
 
-ACCEPTED: Final = "attach a PNG, JPEG or WebP"
 HIGH_QUALITY: Final = 95
 # Lossy qualities tried in turn before scaling down; each step costs one encode.
 _QUALITIES: Final = (90, 80, 70, 60)
@@ -43,17 +43,18 @@ class Encoded(NamedTuple):
 def open_checked(data: bytes, *, option: str, max_bytes: int, max_pixels: int) -> tuple[Image.Image, ImageType]:
     """Check bytes, type, claimed size; then decode fully. Every refusal is an `ImageRejected`."""
     if not data:
-        raise ImageRejected(f"The `{option}` is empty; {ACCEPTED}.", option=option)
+        raise ImageRejected(_("The `{option}` is empty; attach a PNG, JPEG or WebP.", option=option), option=option)
     if len(data) > max_bytes:
-        raise ImageRejected(
-            f"The `{option}` is {megabytes(len(data))}; the limit is {megabytes(max_bytes)}.", option=option
-        )
+        raise too_big(option, len(data), max_bytes)
     kind = sniff_type(data)
     if kind is None:
         what = describe_unsupported(data)
         if what is None:
-            raise ImageRejected(f"The `{option}` is not an image we can use; {ACCEPTED}.", option=option)
-        raise ImageRejected(f"The `{option}` is {what}; {ACCEPTED}.", option=option)
+            raise ImageRejected(
+                _("The `{option}` is not an image we can use; attach a PNG, JPEG or WebP.", option=option),
+                option=option,
+            )
+        raise not_accepted(option, what)
     claimed = header_size(data, kind)
     if claimed is not None:
         _check_pixels(claimed, option=option, max_pixels=max_pixels)
@@ -64,10 +65,16 @@ def open_checked(data: bytes, *, option: str, max_bytes: int, max_pixels: int) -
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Only reachable when Pillow reads a larger size than our parser did and its global limit fires.
-        raise ImageRejected(f"The `{option}` has too many pixels; {ACCEPTED} that is smaller.", option=option) from exc
+        raise ImageRejected(
+            _("The `{option}` has too many pixels; attach a smaller PNG, JPEG or WebP.", option=option), option=option
+        ) from exc
     except DECODE_ERRORS as exc:
         raise ImageRejected(
-            f"The `{option}` could not be read (it looks damaged or incomplete); {ACCEPTED}.", option=option
+            _(
+                "The `{option}` could not be read (it looks damaged or incomplete); attach a PNG, JPEG or WebP.",
+                option=option,
+            ),
+            option=option,
         ) from exc
     return image, kind
 
@@ -76,15 +83,42 @@ def _check_pixels(size: tuple[int, int], *, option: str, max_pixels: int) -> Non
     width, height = size
     if width * height > max_pixels:
         raise ImageRejected(
-            f"The `{option}` is {width}×{height} ({_pixels(width * height)}); the limit is {_pixels(max_pixels)}.",
+            _(
+                "The `{option}` is {width}×{height} ({pixels}); the limit is {limit}.",
+                option=option,
+                width=width,
+                height=height,
+                pixels=_pixels(width * height),
+                limit=_pixels(max_pixels),
+            ),
             option=option,
         )
 
 
-def _pixels(count: int) -> str:
+def _pixels(count: int) -> Message:
     if count < 1_000_000:
-        return f"{count:,} pixels"
-    return f"{count / 1_000_000:.1f}".removesuffix(".0") + " megapixels"
+        return _n("{count:,} pixel", "{count:,} pixels", count=count)
+    megapixels = f"{count / 1_000_000:.1f}".removesuffix(".0")
+    return _("{megapixels} megapixels", megapixels=megapixels)
+
+
+def not_accepted(option: str, what: Message) -> ImageRejected:
+    """An attachment of a type Ideogram refuses; `what` says what it is ("is a GIF")."""
+    return ImageRejected(
+        _("The `{option}` {what}; attach a PNG, JPEG or WebP.", option=option, what=what), option=option
+    )
+
+
+def too_big(option: str, size: int, max_bytes: int) -> ImageRejected:
+    return ImageRejected(
+        _(
+            "The `{option}` is {size}; the limit is {limit}.",
+            option=option,
+            size=megabytes(size),
+            limit=megabytes(max_bytes),
+        ),
+        option=option,
+    )
 
 
 def band_extrema(band: Image.Image) -> tuple[int, int]:
@@ -139,7 +173,7 @@ def encode_to_fit(image: Image.Image, limit_bytes: int) -> Encoded | None:
         if len(data) <= limit_bytes:
             return Encoded(data, kind, image.size)
     scale = 1.0
-    for _ in range(_MAX_SCALE_STEPS):
+    for _step in range(_MAX_SCALE_STEPS):
         # Bytes grow roughly with pixel count, so scale each side by the square root of what is left to lose.
         scale *= min(0.9, 0.95 * math.sqrt(limit_bytes / len(data)))
         size = (round(image.width * scale), round(image.height * scale))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from bot.errors import UserFacingError
+from bot.i18n import Text
 
 
 class ImageRejected(UserFacingError):
     """An attached image Ideogram would refuse, or that we refuse to decode; `option` names the attachment."""
 
-    def __init__(self, message: str, *, option: str) -> None:
+    def __init__(self, message: Text, *, option: str) -> None:
         super().__init__(message)
         self.option = option
 

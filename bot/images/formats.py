@@ -11,6 +11,8 @@ import re
 import struct
 from typing import Final, Literal
 
+from bot.i18n import Message, _
+
 ImageType = Literal["png", "jpeg", "webp"]
 
 MIME: Final[dict[ImageType, str]] = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -20,17 +22,28 @@ LABEL: Final[dict[ImageType, str]] = {"png": "PNG", "jpeg": "JPEG", "webp": "Web
 
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 
+# What a refused file is, said so it completes "The `image` {what}; attach a PNG, JPEG or WebP." (the verb is in
+# the phrase: Chinese says "is a GIF" and "is not an image" with different words).
+_GIF: Final = _("is a GIF")
+_TIFF: Final = _("is a TIFF")
+_VIDEO: Final = _("is a video")
+_HEIC: Final = _("is a HEIC")
+_AVIF: Final = _("is an AVIF")
+_SVG: Final = _("is an SVG")
+_PDF: Final = _("is a PDF")
+_BMP: Final = _("is a BMP")
+
 # Signatures of things members attach that Ideogram refuses, so the refusal can say what the file is.
-_OTHER_SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
-    (b"GIF87a", "a GIF"),
-    (b"GIF89a", "a GIF"),
-    (b"BM", "a BMP"),
-    (b"II*\x00", "a TIFF"),
-    (b"MM\x00*", "a TIFF"),
-    (b"\x00\x00\x01\x00", "an ICO"),
-    (b"%PDF", "a PDF"),
-    (b"8BPS", "a Photoshop file"),
-    (b"\x1aE\xdf\xa3", "a video"),
+_OTHER_SIGNATURES: Final[tuple[tuple[bytes, Message], ...]] = (
+    (b"GIF87a", _GIF),
+    (b"GIF89a", _GIF),
+    (b"BM", _BMP),
+    (b"II*\x00", _TIFF),
+    (b"MM\x00*", _TIFF),
+    (b"\x00\x00\x01\x00", _("is an ICO")),
+    (b"%PDF", _PDF),
+    (b"8BPS", _("is a Photoshop file")),
+    (b"\x1aE\xdf\xa3", _VIDEO),
 )
 _HEIF_BRANDS: Final = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1"})
 _AVIF_BRANDS: Final = frozenset({b"avif", b"avis"})
@@ -52,46 +65,46 @@ def sniff_type(data: bytes) -> ImageType | None:
     return None
 
 
-def describe_unsupported(data: bytes) -> str | None:
-    """What an unsupported file is, as a noun phrase ("a GIF"), when its signature says; else None."""
+def describe_unsupported(data: bytes) -> Message | None:
+    """What an unsupported file is ("is a GIF"), when its signature says; else None."""
     for signature, what in _OTHER_SIGNATURES:
         if data.startswith(signature):
             return what
     if data[4:8] == b"ftyp":
         brand = data[8:12]
         if brand in _HEIF_BRANDS:
-            return "a HEIC"
+            return _HEIC
         if brand in _AVIF_BRANDS:
-            return "an AVIF"
-        return "a video"
+            return _AVIF
+        return _VIDEO
     if data[:4] == b"RIFF":
-        return "a video" if data[8:12] == b"AVI " else "not an image"
+        return _VIDEO if data[8:12] == b"AVI " else _("is not an image")
     head = data[:512].lstrip().lower()
     if head.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
-        return "an SVG"
+        return _SVG
     return None
 
 
-_ANNOUNCED_OTHERS: Final[dict[str, str]] = {
-    "image/gif": "a GIF",
-    "image/bmp": "a BMP",
-    "image/tiff": "a TIFF",
-    "image/heic": "a HEIC",
-    "image/heif": "a HEIC",
-    "image/avif": "an AVIF",
-    "image/svg+xml": "an SVG",
-    "application/pdf": "a PDF",
+_ANNOUNCED_OTHERS: Final[dict[str, Message]] = {
+    "image/gif": _GIF,
+    "image/bmp": _BMP,
+    "image/tiff": _TIFF,
+    "image/heic": _HEIC,
+    "image/heif": _HEIC,
+    "image/avif": _AVIF,
+    "image/svg+xml": _SVG,
+    "application/pdf": _PDF,
 }
 
 
-def describe_announced(content_type: str) -> str | None:
-    """What a declared MIME type is when Ideogram refuses it ("a GIF"); None for the three accepted types."""
+def describe_announced(content_type: str) -> Message | None:
+    """What a declared MIME type is when Ideogram refuses it ("is a GIF"); None for the three accepted types."""
     mime = content_type.split(";", 1)[0].strip().lower()
     if mime in ("image/jpg", "image/pjpeg") or mime in MIME.values():
         return None
     if mime.startswith("video/"):
-        return "a video"
-    return _ANNOUNCED_OTHERS.get(mime, "not a PNG, JPEG or WebP image")
+        return _VIDEO
+    return _ANNOUNCED_OTHERS.get(mime, _("is not a PNG, JPEG or WebP image"))
 
 
 def header_size(data: bytes, kind: ImageType) -> tuple[int, int] | None:

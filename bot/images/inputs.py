@@ -27,7 +27,8 @@ from typing import Final
 
 from PIL import Image, ImageOps
 
-from bot.images.codec import ACCEPTED, Encoded, band_extrema, encode, open_checked, reencode
+from bot.i18n import Message, _
+from bot.images.codec import Encoded, band_extrema, encode, not_accepted, open_checked, reencode, too_big
 from bot.images.errors import ImageRejected
 from bot.images.formats import (
     EXTENSION,
@@ -63,7 +64,7 @@ class PreparedImage:
     width: int
     height: int
     filename: str
-    adjustments: tuple[str, ...] = ()
+    adjustments: tuple[Message, ...] = ()
 
     @property
     def size(self) -> tuple[int, int]:
@@ -78,9 +79,9 @@ def check_announced(*, option: str, content_type: str | None, size: int, max_byt
     """
     what = describe_announced(content_type) if content_type else None
     if what is not None:
-        raise ImageRejected(f"The `{option}` is {what}; {ACCEPTED}.", option=option)
+        raise not_accepted(option, what)
     if size > max_bytes:
-        raise ImageRejected(f"The `{option}` is {megabytes(size)}; the limit is {megabytes(max_bytes)}.", option=option)
+        raise too_big(option, size, max_bytes)
 
 
 async def prepare_input(
@@ -102,12 +103,12 @@ async def prepare_input(
 def _prepare_input(data: bytes, option: str, max_bytes: int, max_pixels: int, filename: str) -> PreparedImage:
     image, kind = open_checked(data, option=option, max_bytes=max_bytes, max_pixels=max_pixels)
     with image:
-        adjustments: list[str] = []
+        adjustments: list[Message] = []
         if kind != "jpeg" and getattr(image, "is_animated", False):
-            adjustments.append("used the first frame of the animation")
+            adjustments.append(_("used the first frame of the animation"))
         if image.getexif().get(_ORIENTATION_TAG) in _TURNING_ORIENTATIONS:
             upright = ImageOps.exif_transpose(image)
-            adjustments.append("turned upright as its EXIF orientation says")
+            adjustments.append(_("turned upright as its EXIF orientation says"))
         elif adjustments:
             upright = image
         elif (stripped := _without_metadata(data, kind, option)) is not None:
@@ -120,11 +121,15 @@ def _prepare_input(data: bytes, option: str, max_bytes: int, max_pixels: int, fi
         encoded = reencode(upright, kind, max_bytes)
     if encoded is None:
         raise ImageRejected(
-            f"The `{option}` could not be re-encoded under {megabytes(max_bytes)}; attach a smaller image.",
+            _(
+                "The `{option}` could not be re-encoded under {limit}; attach a smaller image.",
+                option=option,
+                limit=megabytes(max_bytes),
+            ),
             option=option,
         )
     if encoded.kind != kind or encoded.size != upright.size:
-        adjustments.append(f"re-encoded to stay under {megabytes(max_bytes)}")
+        adjustments.append(_("re-encoded to stay under {limit}", limit=megabytes(max_bytes)))
     return _prepared(encoded, filename, option, tuple(adjustments))
 
 
@@ -140,7 +145,7 @@ def _without_metadata(data: bytes, kind: ImageType, option: str) -> bytes | None
     return stripped
 
 
-def _prepared(encoded: Encoded, filename: str, option: str, adjustments: tuple[str, ...]) -> PreparedImage:
+def _prepared(encoded: Encoded, filename: str, option: str, adjustments: tuple[Message, ...]) -> PreparedImage:
     width, height = encoded.size
     name = with_extension(filename, EXTENSION[encoded.kind], fallback_stem=option)
     return PreparedImage(encoded.data, MIME[encoded.kind], width, height, name, adjustments)
@@ -168,7 +173,7 @@ async def prepare_mask(
 def _prepare_mask(
     mask: bytes, *, size: tuple[int, int], invert: bool, max_bytes: int, max_pixels: int, option: str
 ) -> bytes:
-    image, _ = open_checked(mask, option=option, max_bytes=max_bytes, max_pixels=max_pixels)
+    image, _kind = open_checked(mask, option=option, max_bytes=max_bytes, max_pixels=max_pixels)
     with image:
         gray = _luminance(ImageOps.exif_transpose(image))
     if gray.size != size:
@@ -176,11 +181,19 @@ def _prepare_mask(
         gray = gray.resize(size, Image.Resampling.NEAREST)
     two_tone = gray.point(_INVERTED if invert else _TO_BLACK_AND_WHITE)
     if band_extrema(two_tone)[0] == 255:
-        hint = " with `invert_mask`" if invert else ""
-        raise ImageRejected(
-            f"The `{option}` is all white{hint}, so there is nothing to edit; paint the areas to change black.",
-            option=option,
+        message = (
+            _(
+                "The `{option}` is all white with `invert_mask`, so there is nothing to edit; "
+                "paint the areas to keep black, or leave out `invert_mask`.",
+                option=option,
+            )
+            if invert
+            else _(
+                "The `{option}` is all white, so there is nothing to edit; paint the areas to change black.",
+                option=option,
+            )
         )
+        raise ImageRejected(message, option=option)
     return encode(two_tone, "png")
 
 
@@ -202,8 +215,15 @@ def _check_same_shape(mask_size: tuple[int, int], image_size: tuple[int, int], *
     ratio, wanted = mask_width / mask_height, width / height
     if abs(ratio - wanted) > _ASPECT_TOLERANCE * wanted:
         raise ImageRejected(
-            f"The `{option}` is {mask_width}×{mask_height} but the image is {width}×{height}; "
-            "draw the mask over a copy of the image so they have the same shape.",
+            _(
+                "The `{option}` is {mask_width}×{mask_height} but the image is {width}×{height}; "
+                "draw the mask over a copy of the image so they have the same shape.",
+                option=option,
+                mask_width=mask_width,
+                mask_height=mask_height,
+                width=width,
+                height=height,
+            ),
             option=option,
         )
 
@@ -224,6 +244,11 @@ def _square(prepared: PreparedImage, max_bytes: int) -> PreparedImage:
         left, top = (width - side) // 2, (height - side) // 2
         encoded = reencode(image.crop((left, top, left + side, top + side)), kind, max_bytes)
     if encoded is None:  # unreachable in practice: a crop has fewer pixels than an image that already fitted
-        raise ImageRejected("The `image` could not be cropped to a square; attach a square image.", option="image")
-    note = f"centre-cropped from {width}×{height} to {side}×{side} (reframe needs a square image)"
+        raise ImageRejected(_("The `image` could not be cropped to a square; attach a square image."), option="image")
+    note = _(
+        "centre-cropped from {width}×{height} to {side}×{side} (reframe needs a square image)",
+        width=width,
+        height=height,
+        side=side,
+    )
     return _prepared(encoded, prepared.filename, "image", (*prepared.adjustments, note))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
+from bot.i18n import _
 from bot.images.codec import DECODE_ERRORS, encode_to_fit
 from bot.images.errors import UploadTooLarge
 from bot.images.formats import EXTENSION, PIL_FORMAT, megabytes, with_extension
@@ -34,7 +35,7 @@ async def fit_for_upload(data: bytes, *, limit_bytes: int, filename: str) -> Fit
 
 
 def _fit(data: bytes, limit_bytes: int, filename: str) -> FittedImage:
-    problem = f"A generated image is {megabytes(len(data))}, over this channel's {megabytes(limit_bytes)} upload limit,"
+    size, limit = megabytes(len(data)), megabytes(limit_bytes)
     try:
         with Image.open(io.BytesIO(data), formats=list(PIL_FORMAT.values())) as image:
             image.load()
@@ -42,7 +43,21 @@ def _fit(data: bytes, limit_bytes: int, filename: str) -> FittedImage:
             ImageOps.exif_transpose(image, in_place=True)
             encoded = encode_to_fit(image, limit_bytes)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, *DECODE_ERRORS) as exc:
-        raise UploadTooLarge(f"{problem} and could not be read to shrink it.") from exc
+        raise UploadTooLarge(
+            _(
+                "A generated image is {size}, over this channel's {limit} upload limit, and could not be read "
+                "to shrink it.",
+                size=size,
+                limit=limit,
+            )
+        ) from exc
     if encoded is None:
-        raise UploadTooLarge(f"{problem} and could not be shrunk to fit.")
+        raise UploadTooLarge(
+            _(
+                "A generated image is {size}, over this channel's {limit} upload limit, and could not be shrunk "
+                "to fit.",
+                size=size,
+                limit=limit,
+            )
+        )
     return FittedImage(encoded.data, with_extension(filename, EXTENSION[encoded.kind]), reencoded=True)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.i18n import Text
 from bot.ledger import Balance
 
 
@@ -21,7 +22,21 @@ class InputFile:
 
 
 @dataclass(frozen=True)
+class ImageSource:
+    """Where an input image can be fetched again: an attachment of a message (by id), or the message's
+    `number`-th image (1-based, attachments first, then embed images) when it has no attachment id."""
+
+    channel_id: int
+    message_id: int
+    attachment_id: int | None = None
+    number: int = 1
+
+
+@dataclass(frozen=True)
 class JobSpec:
+    """A job to run. `inputs` says where each of `files` came from, when the bot can fetch it again (a message's
+    image; a slash command's attachment can't be); `source_job_id` is the job this one was derived from."""
+
     guild_id: int
     channel_id: int
     user_id: int
@@ -30,6 +45,8 @@ class JobSpec:
     options: Mapping[str, object]
     files: Mapping[str, InputFile] = field(default_factory=dict)
     invert_mask: bool = False
+    inputs: Mapping[str, ImageSource] = field(default_factory=dict)
+    source_job_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,12 +81,17 @@ class Result:
     withheld: int
     cost: int
     balance: Balance
-    notes: Sequence[str]
+    notes: Sequence[Text]  # catalogue messages, rendered where the result is shown
     descriptions: Sequence[str] = ()
 
 
 class JobOutput(Protocol):
-    """Where a job reports: an interaction (slash command) or a channel reply (reaction remix)."""
+    """Where a job reports: an interaction (slash command, button, modal, context menu) or a channel reply (a
+    reaction). Every job ends in exactly one of `refused`, `deliver` or `failed`.
+
+    `refused` and `failed` get the error itself, not a message: the output words it with
+    `bot.errors.word_failure` for where it shows it (privately, or in public with the bot's own words only).
+    """
 
     @property
     def upload_limit(self) -> int: ...
@@ -78,4 +100,9 @@ class JobOutput(Protocol):
         """Under way (`position` None) or waiting `position`-th in line; `estimate` is the most it will cost."""
 
     async def deliver(self, result: Result) -> Posted: ...
-    async def failed(self, message: str) -> None: ...
+    async def refused(self, error: BaseException, *, context: str) -> None:
+        """The job never started (`started` was not called): nothing was shown, held, sent or charged."""
+
+    async def failed(self, error: BaseException, *, charged: int, context: str) -> None:
+        """The job started and stopped before its result was posted; `charged` (micro-dollars) is what the
+        member paid anyway, usually 0. `context` names the job for the log ("job 12 /imagine")."""

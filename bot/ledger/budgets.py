@@ -9,12 +9,13 @@ from collections.abc import Iterable
 
 import aiosqlite
 
+from bot.i18n.terms import PER_PERIOD
 from bot.ledger.checks import check_amount, check_bound, check_period
 from bot.ledger.context import Context
 from bot.ledger.db import transaction
 from bot.ledger.errors import RefundRefused
 from bot.ledger.models import ServerSettings
-from bot.ledger.periods import PER_PERIOD, Period
+from bot.ledger.periods import Period
 from bot.ledger.sqlite import budgets as sql
 from bot.money import format_amount
 

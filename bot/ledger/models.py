@@ -176,13 +176,13 @@ class Job:
     error: str | None
     created_at: datetime
     finished_at: datetime | None
-    source_job_id: int | None
-    request_sent_at: datetime | None
-    billed: int | None
+    source_job_id: int | None = None
+    request_sent_at: datetime | None = None
+    billed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class JobResult(Job):
     """A finished job found by the id of the message that shows it; `images` are ordered by index."""
 
-    images: tuple[ResultImage, ...]
+    images: tuple[ResultImage, ...] = ()

@@ -15,14 +15,6 @@ from typing import Final, Literal, get_args
 Period = Literal["day", "week", "month", "total"]
 PERIODS: Final[tuple[Period, ...]] = get_args(Period)
 
-# The words for each period, in one place for every module (the translation pass keys on these tables).
-PER_PERIOD: Final[dict[Period, str]] = {"day": "per day", "week": "per week", "month": "per month", "total": "in total"}
-THIS_PERIOD: Final[dict[Period, str]] = {
-    "day": "today",
-    "week": "this week",
-    "month": "this month",
-    "total": "in total",
-}
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND: Final = timedelta(microseconds=1)

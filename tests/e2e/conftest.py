@@ -100,8 +100,19 @@ def ideogram_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, ideogram_options: dict[str, Any]) -> AsyncIterator[World]:
-    async with FakeDiscord(BOT_TOKEN) as discord, FakeIdeogram(api_key=API_KEY, **ideogram_options) as ideogram:
+def discord_options() -> dict[str, Any]:
+    """Keyword arguments for `FakeDiscord` (e.g. `shard_count`); override like `ideogram_options`."""
+    return {}
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, ideogram_options: dict[str, Any], discord_options: dict[str, Any]
+) -> AsyncIterator[World]:
+    async with (
+        FakeDiscord(BOT_TOKEN, **discord_options) as discord,
+        FakeIdeogram(api_key=API_KEY, **ideogram_options) as ideogram,
+    ):
         guild = discord.add_guild("Art Club")
         channel = discord.add_channel(guild, "art")
         member = discord.add_member(guild, "painter")

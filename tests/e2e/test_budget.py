@@ -271,8 +271,8 @@ async def test_report_totals_top_spenders_and_the_periods_ledger_as_csv(world: W
     values = fields(report)
     assert (values["Spent"], values["Held"], values["Granted"], values["Jobs"]) == ("$0.12", "$0.00", "$1,234.50", "2")
     assert values["Top spenders"].splitlines() == [
-        f"1. {sculptor.mention} $0.09 (1 jobs)",
-        f"2. {world.member.mention} $0.03 (1 jobs)",
+        f"1. {sculptor.mention} $0.09 (1 job)",
+        f"2. {world.member.mention} $0.03 (1 job)",
     ]
 
     filename, rows = parse_csv(report)

@@ -104,6 +104,39 @@ CASES = [
     ),
     pytest.param(
         Case(
+            command="imagine",
+            options={"prompt": "a fox", "style_codes": "AAFF5733", "rendering_speed": "FLASH"},
+            route=f"{V3}/generate",
+            sent_fields={"prompt": "a fox", "style_codes": "AAFF5733", "rendering_speed": "FLASH", "num_images": "1"},
+            sent_files={},
+            cost=30_000,
+            images=1,
+            model="V_3 · FLASH",
+            prompt="a fox" + MAGIC_PROMPT_SUFFIX,
+        ),
+        id="imagine-style-codes",
+    ),
+    pytest.param(
+        Case(
+            command="remix",
+            options={"image": IMAGE, "prompt": "as a mosaic", "style_codes": "0a1b2c3d"},
+            route=f"{V3}/remix",
+            sent_fields={
+                "prompt": "as a mosaic",
+                "style_codes": "0a1b2c3d",
+                "rendering_speed": "DEFAULT",
+                "num_images": "1",
+            },
+            sent_files={"image": (64, 64)},
+            cost=60_000,
+            images=1,
+            model="V_3 · DEFAULT",
+            prompt="as a mosaic" + MAGIC_PROMPT_SUFFIX,
+        ),
+        id="remix-style-codes",
+    ),
+    pytest.param(
+        Case(
             command="remix",
             options={"image": IMAGE, "prompt": "as a mosaic", "image_weight": 30, "rendering_speed": "QUALITY"},
             route=f"{V3}/remix",
@@ -282,7 +315,7 @@ async def test_command_posts_its_result_and_charges_the_member(running: World, c
     for note in case.notes:
         assert note in shown["Note"]
     if case.command == "describe":
-        assert "A fake description of a 64x64 image (describe model V_2)." in embed["description"]
+        assert r"A fake description of a 64x64 image (describe model V\_2)." in embed["description"]  # shown as typed
         assert "A second, shorter fake description." in embed["description"]
     else:
         assert embed.get("description") == case.prompt

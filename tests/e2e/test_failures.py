@@ -76,6 +76,21 @@ async def assert_untouched(world: World) -> None:
             "style_reference",
             id="style-reference-legacy",
         ),
+        pytest.param(
+            "remix",
+            {"image": IMAGE, "prompt": "a cat", "model": "V_2", "style_preset": "BAUHAUS"},
+            "`style_preset` works only with model V_3",
+            id="style-preset-legacy",
+        ),
+        pytest.param(
+            "imagine",
+            {"prompt": "a cat", "style_codes": "AAFF5733", "style_type": "DESIGN"},
+            "`style_codes` can't be combined with `style_type`",
+            id="style-codes-with-style-type",
+        ),
+        pytest.param(
+            "imagine", {"prompt": "a cat", "style_codes": "AAFF57"}, "isn't a style code", id="style-code-short"
+        ),
     ],
 )
 async def test_rejected_option_combinations_are_refused_before_anything_happens(
@@ -228,7 +243,8 @@ async def test_withheld_images_are_not_posted_but_are_charged(
 
     assert len(result.attachments) == num_images - len(withheld)
     shown = fields(result)
-    assert shown["Withheld"].startswith(f"{len(withheld)} image(s) failed Ideogram's safety check")
+    images = "image" if len(withheld) == 1 else "images"
+    assert shown["Withheld"].startswith(f"{len(withheld)} {images} failed Ideogram's safety check")
     cost = num_images * 30_000  # the provider bills withheld images too
     assert shown["Cost"] == format_amount(cost)
     money = await balance(running)
@@ -259,7 +275,7 @@ async def test_an_oversized_result_is_reencoded_to_fit_the_upload_limit(running:
         assert posted.size <= limit
         assert posted.filename.endswith(extensions[str(image_format(posted.data))])
     assert not result.attachments[0].filename.endswith(".png")  # noise cannot stay a PNG under the limit
-    assert "2 image(s) were re-encoded to fit Discord's upload limit" in fields(result)["Note"]
+    assert "2 images were re-encoded to fit Discord's upload limit" in fields(result)["Note"]
     assert (await balance(running)).spent == 2 * 60_000
 
 

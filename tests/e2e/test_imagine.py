@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.ideogram import DEFAULT_IMAGE_HOSTS
 from tests.e2e.conftest import API_KEY, BOT_TOKEN, World
 
 
@@ -35,6 +36,23 @@ async def test_imagine_posts_the_images_and_charges_the_member(running: World) -
     job = await running.bot.ledger.find_result(result.id)
     assert job is not None
     assert [image.attachment_id for image in job.images] == [a.id for a in result.attachments]
+
+
+async def test_images_the_gateway_serves_from_its_own_host_are_delivered_with_the_default_image_hosts(
+    world: World,
+) -> None:
+    # The fake gateway serves its images from its own host (127.0.0.1), which `image_hosts` does not list.
+    await world.start_bot(ideogram={"image_hosts": list(DEFAULT_IMAGE_HOSTS)})
+    assert world.bot is not None
+    assert "127.0.0.1" not in world.bot.settings.ideogram.image_hosts
+
+    interaction = await world.slash("imagine", prompt="a lighthouse", num_images=2, rendering_speed="TURBO")
+    result = await world.result(interaction)
+    assert len(result.attachments) == 2
+    assert all(a.data.startswith(b"\x89PNG") for a in result.attachments)
+    assert len([r for r in world.ideogram.requests if r.path.startswith("/images/")]) == 2
+    balance = await world.bot.ledger.balance(world.guild.id, world.member.id)
+    assert (balance.spent, balance.held) == (60_000, 0)
 
 
 async def test_secrets_never_reach_discord(running: World) -> None:

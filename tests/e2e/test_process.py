@@ -33,8 +33,10 @@ path = "{database}"
     return config
 
 
-async def start(config: Path, tmp_path: Path, *, token: str = BOT_TOKEN) -> asyncio.subprocess.Process:
-    env = {**os.environ, "DISCORD_TOKEN": token, "AIHUBMIX_API_KEY": API_KEY, "PYTHONPATH": str(ROOT)}
+async def start(
+    config: Path, tmp_path: Path, *, token: str = BOT_TOKEN, api_key: str = API_KEY
+) -> asyncio.subprocess.Process:
+    env = {**os.environ, "DISCORD_TOKEN": token, "AIHUBMIX_API_KEY": api_key, "PYTHONPATH": str(ROOT)}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "--config", str(config), env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
     )
@@ -84,3 +86,24 @@ async def test_a_database_path_that_cannot_be_opened_names_the_key(world: World,
     assert "configuration error: [database] path: cannot open" in log
     assert "Traceback" not in log
     assert world.discord.sync_count == 0  # it stopped before reaching Discord
+
+
+async def test_a_rejected_aihubmix_key_is_logged_once_for_the_operator(world: World, tmp_path: Path) -> None:
+    process = await start(write_config(world, tmp_path, tmp_path / "bot.sqlite3"), tmp_path, api_key="sk-wrong-key")
+    try:
+        await world.discord.wait_for(lambda: world.discord.sync_count > 0, timeout=30, what="the command sync")
+        await world.discord.wait_until_connected(timeout=30)
+        for prompt in ("first", "second"):
+            interaction = await world.slash("imagine", prompt=prompt)
+            text = await world.private_reply(interaction)
+            assert "refused the bot's API key. Please tell the bot operator." in text  # what members saw before
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = stderr.decode()
+    errors = [line for line in log.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, log
+    assert "AiHubMix rejected AIHUBMIX_API_KEY (HTTP 401)" in errors[0]
+    assert "set AIHUBMIX_API_KEY and restart the bot" in errors[0]
+    assert "sk-wrong-key" not in log
+    assert process.returncode == 0, log

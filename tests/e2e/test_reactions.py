@@ -168,7 +168,7 @@ async def test_keycaps_pick_the_image_and_a_missing_one_is_refused(running: Worl
 
 async def test_each_keycap_sends_its_own_image(running: World) -> None:
     cog = reactions_cog(running)
-    cog.repeat_window_s = 0  # the same member, three reactions in a row
+    cog.repeats.window_s = 0  # the same member, three reactions in a row
     result = await imagine(running, running.member, num_images=3)
     for number in (1, 2, 3):
         assert await react(running, result, running.member, keycap(number)) == "remixed"
@@ -285,13 +285,13 @@ async def test_reactions_that_must_do_nothing(running: World) -> None:
 async def test_the_same_member_repeating_on_the_same_message_is_ignored_within_the_window(running: World) -> None:
     cog = reactions_cog(running)
     now = [1000.0]
-    cog.clock = lambda: now[0]
+    cog.repeats.clock = lambda: now[0]
     result = await imagine(running, running.member, num_images=2)
 
     assert await react(running, result, running.moderator, "🔁") == "remixed"
     await running.discord.unreact(result, running.moderator, "🔁")
     assert await react(running, result, running.moderator, "🔁") == "repeated"
-    now[0] += cog.repeat_window_s - 1
+    now[0] += cog.repeats.window_s - 1
     assert await react(running, result, running.moderator, keycap(2)) == "repeated"
     assert len(remixes(running)) == 1
     assert len(replies_to(running, result)) == 1

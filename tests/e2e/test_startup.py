@@ -7,67 +7,23 @@ from typing import Any
 
 import pytest
 
-from bot.ideogram import values
+from bot.ideogram import catalog, values
 from tests.e2e.conftest import World
 
-# DESIGN.md's command table: option names, required ones first, in order.
+# The command contract, read from the option catalogue (the one declaration of every option): names, required
+# ones first in catalogue order, choices, autocompletes, Discord types and ranges.
 COMMANDS = {
-    "imagine": (
-        ["prompt"],
-        [
-            "negative_prompt",
-            "aspect_ratio",
-            "rendering_speed",
-            "style_type",
-            "magic_prompt",
-            "num_images",
-            "seed",
-            "model",
-            "resolution",
-            "style_preset",
-            "color_palette",
-            "style_reference",
-        ],
-    ),
-    "remix": (
-        ["image", "prompt"],
-        [
-            "image_weight",
-            "negative_prompt",
-            "aspect_ratio",
-            "rendering_speed",
-            "style_type",
-            "magic_prompt",
-            "num_images",
-            "seed",
-            "model",
-            "resolution",
-            "style_preset",
-            "color_palette",
-            "style_reference",
-        ],
-    ),
-    "edit": (
-        ["image", "mask", "prompt"],
-        ["rendering_speed", "magic_prompt", "num_images", "seed", "style_type", "model", "invert_mask"],
-    ),
-    "describe": (["image"], ["model_version"]),
-    "upscale": (["image"], ["prompt", "resemblance", "detail", "magic_prompt", "num_images", "seed"]),
-    "reframe": (["image", "resolution"], ["rendering_speed", "num_images", "seed"]),
-    "replace-background": (
-        ["image", "prompt"],
-        ["rendering_speed", "magic_prompt", "num_images", "seed", "style_reference"],
-    ),
+    name: (
+        [option for option in command.options if option in catalog.required(command.operation)],
+        [option for option in command.options if option not in catalog.required(command.operation)],
+    )
+    for name, command in catalog.COMMANDS.items()
 }
-CHOICES = {
-    "aspect_ratio": values.ASPECT_RATIOS_V3,
-    "rendering_speed": values.RENDERING_SPEEDS,
-    "magic_prompt": values.MAGIC_PROMPT_OPTIONS,
-    "model": values.MODELS,
-    "model_version": values.DESCRIBE_MODEL_VERSIONS,
-}
-AUTOCOMPLETED = {"resolution", "style_preset", "color_palette"}
+CHOICES = {name: spec.values for name, spec in catalog.OPTIONS.items() if spec.values and not spec.autocomplete}
+AUTOCOMPLETED = {name for name, spec in catalog.OPTIONS.items() if spec.autocomplete}
+ATTACHMENTS = {name for name, spec in catalog.OPTIONS.items() if spec.kind == "attachment"}
 ATTACHMENT = 11
+INTEGER = 4
 
 
 async def test_commands_are_synced_to_the_configured_guild_only(running: World) -> None:
@@ -90,8 +46,11 @@ async def test_a_command_offers_the_designed_options(running: World, name: str) 
         if option["name"] in CHOICES:
             assert [c["value"] for c in option["choices"]] == list(CHOICES[option["name"]])
         assert bool(option.get("autocomplete")) == (option["name"] in AUTOCOMPLETED)
-        if option["name"] in ("image", "mask", "style_reference"):
+        spec = catalog.OPTIONS[option["name"]]
+        if option["name"] in ATTACHMENTS:
             assert option["type"] == ATTACHMENT
+        if spec.kind == "integer":
+            assert (option["type"], option["min_value"], option["max_value"]) == (INTEGER, spec.low, spec.high)
         if option["name"] == "num_images":
             assert (option["min_value"], option["max_value"]) == (1, 8)
 

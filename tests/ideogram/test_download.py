@@ -135,12 +135,22 @@ async def test_the_api_key_is_not_sent_to_the_image_host(client: IdeogramClient,
 
 
 async def test_hosts_off_the_allow_list_are_refused(fake: FakeIdeogram) -> None:
-    async with IdeogramClient(base_url=fake.base_url, api_key=fake.api_key) as default_hosts:
+    # The API reached as `localhost` serving images from 127.0.0.1: neither the API's host nor a listed one.
+    by_name = fake.base_url.replace("127.0.0.1", "localhost")
+    async with IdeogramClient(base_url=by_name, api_key=fake.api_key) as default_hosts:
         reply = await generate(default_hosts)
         with pytest.raises(DownloadFailed, match="host the bot doesn't trust") as caught:
             await default_hosts.download(reply)
     assert not isinstance(caught.value, ImageExpired)
     assert image_requests(fake) == []
+
+
+async def test_the_api_host_is_trusted_for_images_besides_the_listed_hosts(fake: FakeIdeogram) -> None:
+    async with IdeogramClient(base_url=fake.base_url, api_key=fake.api_key) as default_hosts:
+        downloaded = await default_hosts.download(await generate(default_hosts))
+    assert downloaded
+    assert all(isinstance(item, DownloadedImage) for item in downloaded)
+    assert len(image_requests(fake)) == len(downloaded)
 
 
 async def test_http_is_refused_unless_the_api_is_on_loopback(fake: FakeIdeogram, client: IdeogramClient) -> None:

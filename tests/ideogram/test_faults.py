@@ -144,13 +144,19 @@ async def test_retry_after_is_honoured(client: IdeogramClient, fake: FakeIdeogra
     assert sleeper.delays == [3.0, 0.25]
 
 
-async def test_retry_after_is_capped(fake: FakeIdeogram, sleeper: RecordingSleep) -> None:
-    fake.inject(faults.RateLimited(retry_after=600), times=2)
+async def test_retry_after_beyond_the_cap_gives_up_instead_of_retrying_early(
+    fake: FakeIdeogram, sleeper: RecordingSleep
+) -> None:
+    fake.inject(faults.RateLimited(retry_after=7), times=1)
+    fake.inject(faults.RateLimited(retry_after=600), times=1)
     async with IdeogramClient(
         base_url=fake.base_url, api_key=fake.api_key, retry_after_cap_s=7, sleep=sleeper
     ) as capped:
-        await capped.execute(generate())
-    assert sleeper.delays == [7, 7]
+        with pytest.raises(RateLimited) as caught:
+            await capped.execute(generate())
+    assert caught.value.retry_after == 600
+    assert sleeper.delays == [7]  # the cap itself is still waited; 600 s is not retried at all, nor earlier
+    assert len(fake.api_requests) == 2
 
 
 async def test_rate_limit_error_carries_the_reject_reason(client: IdeogramClient, fake: FakeIdeogram) -> None:

@@ -256,3 +256,19 @@ async def test_the_clients_upload_cap_is_checked_before_sending(fake: FakeIdeogr
         with pytest.raises(InvalidRequest, match="at most"):
             await small.execute(request)
     assert fake.requests == []
+
+
+async def test_upload_cap_is_configurable(fake: FakeIdeogram) -> None:
+    big = make_image("PNG", size=(256, 256)) + b"\0" * 110_000
+    request = build_request("remix", options={"prompt": "x"}, images={"image": big})
+    async with IdeogramClient(base_url=fake.base_url, api_key=fake.api_key, max_upload_bytes=100 * 1024) as small:
+        with pytest.raises(InvalidRequest, match=r"An attached image is .*takes at most 100 KB"):
+            await small.execute(request)
+    assert fake.requests == []
+
+
+async def test_default_upload_cap_is_10_mb(client: IdeogramClient, fake: FakeIdeogram) -> None:
+    huge = build_request("remix", options={"prompt": "x"}, images={"image": PNG + b"\0" * (10 * 1024 * 1024)})
+    with pytest.raises(InvalidRequest, match="at most 10 MB"):
+        await client.execute(huge)
+    assert fake.requests == []

@@ -210,7 +210,7 @@ async def test_a_total_budget_never_resets(ledger: Ledger, clock: Clock) -> None
     assert (balance.remaining, balance.next_reset, balance.period_start.year) == (300_000, None, 1970)
     with pytest.raises(BudgetExceeded) as refused:
         await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=400_000, job_id=None)
-    assert str(refused.value) == "That needs $0.40 but you have $0.30 left in total. Nothing was charged."
+    assert str(refused.value) == "That needs $0.40 but you have $0.30 left. Nothing was charged."
 
 
 async def test_holding_captured_keeps_the_charge(ledger: Ledger) -> None:

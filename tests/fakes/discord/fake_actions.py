@@ -11,6 +11,7 @@ from .state import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     MODAL_SUBMIT,
+    FakeAttachment,
     FakeChannel,
     FakeGuild,
     FakeInteraction,
@@ -181,16 +182,24 @@ class UserActions(SyncedCommands, InteractionDispatch):
     async def submit_modal(
         self, source: FakeInteraction, values: dict[str, Any], member: FakeMember | None = None
     ) -> FakeInteraction:
-        """Submit the modal the bot opened in answer to ``source`` (callback type 9), with typed ``values``."""
+        """Submit the modal the bot opened in answer to ``source`` (callback type 9), with typed ``values``: text
+        for text inputs, a list of values for selects, a list of ``FakeAttachment`` for a file upload (Discord puts
+        those in ``resolved.attachments``, with fresh CDN URLs)."""
         if source.modal is None:
             raise ValueError(f"{source!r} did not open a modal")
         member = member or source.member
         if member is None or source.guild is None:
             raise ValueError("modals are only supported in guilds")
-        data = {
+        data: dict[str, Any] = {
             "custom_id": source.modal["custom_id"],
             "components": payloads.modal_submit_components(source.modal, values),
         }
+        uploads = [a for value in values.values() if isinstance(value, list) for a in value]
+        attachments = {
+            str(a.id): payloads.attachment(a, self.attachment_url(a)) for a in uploads if isinstance(a, FakeAttachment)
+        }
+        if attachments:
+            data["resolved"] = {"attachments": attachments}
         inter = self._new_interaction(MODAL_SUBMIT, source.guild, source.channel, member, data, message=source.message)
         inter.source = source
         await self._dispatch_interaction(inter)

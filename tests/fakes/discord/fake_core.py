@@ -55,6 +55,9 @@ class FakeCore:
         bot_name: str = "Ideogram",
         response_checks_per_route: int = 25,
         wait_timeout_s: float = 10.0,
+        shard_count: int = 1,
+        max_concurrency: int = 1,
+        max_guilds_per_shard: int = 2500,
     ) -> None:
         self.token = token
         self.attachment_size_limit = attachment_size_limit
@@ -67,6 +70,11 @@ class FakeCore:
         # route proves them; checking all would cost ~3 ms each and distort the bot's latency benchmarks.
         self.response_checks_per_route = response_checks_per_route
         self.wait_timeout_s = wait_timeout_s
+        # Sharding: the count `GET /gateway/bot` recommends, its session_start_limit.max_concurrency, and the
+        # most guilds one session may hold before IDENTIFY is refused with 4011 "Sharding required".
+        self.shard_count = shard_count
+        self.max_concurrency = max_concurrency
+        self.max_guilds_per_shard = max_guilds_per_shard
         self.dm_app_permissions = 0
         self.clock = Clock()
         self.spec: OpenApiSpec = load_spec()
@@ -212,12 +220,18 @@ class FakeCore:
         event: str,
         data: dict[str, Any] | Callable[[GatewaySession], dict[str, Any]],
         on_sent: Callable[[], None] | None = None,
+        *,
+        guild_id: int | None = None,
     ) -> list[asyncio.Future[bool]]:
-        """Send an event to every session subscribed to it; events for a dropped, resumable session are kept
-        for its RESUME."""
+        """Send an event to every session subscribed to it whose shard holds `guild_id` (default: the data's
+        `guild_id`); events for a dropped, resumable session are kept for its RESUME."""
+        if guild_id is None and isinstance(data, dict) and data.get("guild_id") is not None:
+            guild_id = int(data["guild_id"])
         futures = []
         for session in self.sessions:
             if not session.wants(event) or not (session.connected or session.resumable):
+                continue
+            if not session.covers(guild_id):
                 continue
             future = session.send_event(event, data(session) if callable(data) else data, on_sent)
             if future is not None:
@@ -231,11 +245,11 @@ class FakeCore:
     def _store_message(self, msg: FakeMessage) -> None:
         self.messages_by_id[msg.id] = msg
         if not msg.ephemeral:
-            self._dispatch("MESSAGE_CREATE", lambda s: self._gateway_message(s, msg))
+            self._dispatch("MESSAGE_CREATE", lambda s: self._gateway_message(s, msg), guild_id=msg.guild_id)
 
     def _message_updated(self, msg: FakeMessage) -> None:
         if not msg.ephemeral and not msg.deleted:
-            self._dispatch("MESSAGE_UPDATE", lambda s: self._gateway_message(s, msg))
+            self._dispatch("MESSAGE_UPDATE", lambda s: self._gateway_message(s, msg), guild_id=msg.guild_id)
 
     def _message_deleted(self, msg: FakeMessage) -> None:
         msg.deleted = True

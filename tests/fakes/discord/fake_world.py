@@ -12,6 +12,7 @@ from PIL import Image
 
 from . import payloads
 from .fake_core import FakeCore
+from .schema import load_spec
 from .state import (
     DEFAULT_EVERYONE_PERMISSIONS,
     FakeAttachment,
@@ -25,6 +26,13 @@ from .state import (
 )
 
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+def _check_locale(locale: str) -> None:
+    """Only the locales Discord's spec lists (``AvailableLocalesEnum``): a typo would silently mean English."""
+    known = [choice["const"] for choice in load_spec().component("AvailableLocalesEnum")["oneOf"]]
+    if locale not in known:
+        raise ValueError(f"{locale!r} is not a Discord locale; one of {known}")
 
 
 def _permission_bits(value: Any) -> int:
@@ -57,9 +65,19 @@ class WorldBuilding(FakeCore):
         locale: str = "en-US",
         everyone_permissions: Any = DEFAULT_EVERYONE_PERMISSIONS,
         bot_permissions: Any = None,
+        shard: int | None = None,
     ) -> FakeGuild:
-        """A server with an @everyone role, the bot and its owner as members. Announced if a bot is connected."""
+        """A server with an @everyone role, the bot and its owner as members. Announced if a bot is connected.
+
+        `shard`: give it an id that puts it on that shard of `shard_count` (`(guild_id >> 22) % shard_count`).
+        ``locale`` is the server's preferred locale (interactions' ``guild_locale``), one of Discord's locales."""
+        _check_locale(locale)
         guild_id = new_snowflake()
+        if shard is not None:
+            if not 0 <= shard < self.shard_count:
+                raise ValueError(f"shard {shard} is not one of the fake's {self.shard_count} shards")
+            while (guild_id >> 22) % self.shard_count != shard:  # the shard moves on with each millisecond
+                guild_id = new_snowflake()
         owner_user = self._user(owner or f"{name.lower().replace(' ', '-')}-owner")
         guild = FakeGuild(id=guild_id, name=name, owner_id=owner_user.id, locale=locale)
         guild.roles.append(
@@ -72,7 +90,7 @@ class WorldBuilding(FakeCore):
         guild.members[self.bot_user.id] = FakeMember(user=self.bot_user, guild_id=guild_id)
         guild.members[owner_user.id] = FakeMember(user=owner_user, guild_id=guild_id)
         self.guilds[guild_id] = guild
-        self._dispatch("GUILD_CREATE", payloads.guild_create(guild))
+        self._dispatch("GUILD_CREATE", payloads.guild_create(guild), guild_id=guild.id)
         return guild
 
     def add_channel(
@@ -83,7 +101,7 @@ class WorldBuilding(FakeCore):
         )
         guild.channels.append(channel)
         self.channels[channel.id] = channel
-        self._dispatch("CHANNEL_CREATE", payloads.channel(channel))
+        self._dispatch("CHANNEL_CREATE", payloads.channel(channel), guild_id=guild.id)
         return channel
 
     def add_role(self, guild: FakeGuild, name: str, permissions: Any = 0, *, color: int = 0) -> FakeRole:
@@ -107,11 +125,15 @@ class WorldBuilding(FakeCore):
         roles: Iterable[FakeRole] = (),
         permissions: Any = 0,
         nick: str | None = None,
+        locale: str | None = None,
     ) -> FakeMember:
         """A member with ``roles``. ``permissions`` (e.g. MANAGE_GUILD) come, as on Discord, from a role: one
         made for this member, so discord.py's ``guild_permissions`` and the interaction's resolved permissions
-        agree."""
+        agree. ``locale`` sets the user's client language (interactions' ``locale``; default ``en-US``)."""
         user = self._user(username)
+        if locale is not None:
+            _check_locale(locale)
+            user.locale = locale
         role_ids = [r.id for r in roles]
         if _permission_bits(permissions):
             role_ids.append(self.add_role(guild, f"{user.username} permissions", permissions).id)

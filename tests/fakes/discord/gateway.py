@@ -1,5 +1,8 @@
 """The gateway websocket: HELLO, heartbeats, IDENTIFY -> READY + GUILD_CREATE, RESUME, and event dispatch.
 
+Sharding as Discord does it: IDENTIFY may carry `shard: [shard_id, num_shards]`, and a session then receives only
+the events of guilds with `(guild_id >> 22) % num_shards == shard_id` (events outside guilds go to shard 0).
+
 Frames go out as TEXT (discord.py only inflates binary frames, so no zlib is needed). Every outgoing frame passes
 through one queue per connection, so events keep their order and sequence numbers even when they are produced by
 synchronous test helpers (``add_channel``) and REST handlers at the same time.
@@ -26,19 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Opcodes.
-DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE, RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO = (
-    0,
-    1,
-    2,
-    3,
-    4,
-    6,
-    7,
-    8,
-    9,
-    10,
-)
-HEARTBEAT_ACK = 11
+DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE = 0, 1, 2, 3, 4
+RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 7, 8, 9, 10, 11
 
 # Intents.
 GUILDS = 1 << 0
@@ -70,6 +62,26 @@ EVENT_INTENTS: dict[str, int | None] = {
 _NOT_RESUMABLE = {1000, 1001, 4004, 4007, 4009, 4010, 4011, 4012, 4013, 4014}
 # Events kept for a dropped session; beyond this it can no longer be resumed (like Discord's resume window).
 MAX_BACKLOG = 1000
+INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
+
+
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """The shard that receives a guild's events (Discord's formula); events outside guilds go to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
+
+
+def parse_shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's optional `shard`: `[shard_id, num_shards]` with 0 <= shard_id < num_shards (None = invalid)."""
+    if value is None:
+        return (0, 1)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(part, int) and not isinstance(part, bool) for part in value)
+    ):
+        return None
+    shard_id, count = value
+    return (shard_id, count) if 0 <= shard_id < count else None
 
 
 @dataclass
@@ -132,11 +144,13 @@ class GatewaySession:
     session_id: str
     intents: int
     identify: dict[str, Any]
+    shard: tuple[int, int] = (0, 1)  # (shard_id, num_shards) from IDENTIFY
     seq: int = 0
     connection: GatewayConnection | None = None
     resumable: bool = True
     resumes: int = 0
     backlog: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[str, int | None]] = field(default_factory=list)  # (event, guild id) of each dispatch
 
     @property
     def connected(self) -> bool:
@@ -146,11 +160,18 @@ class GatewaySession:
         needed = EVENT_INTENTS.get(event)
         return needed is None or bool(self.intents & needed)
 
+    def covers(self, guild_id: int | None) -> bool:
+        """Whether this session's shard receives the events of `guild_id` (None: events outside guilds)."""
+        shard_id, count = self.shard
+        return shard_of(guild_id, count) == shard_id
+
     def send_event(
         self, event: str, data: dict[str, Any], on_sent: Callable[[], None] | None = None
     ) -> asyncio.Future[bool] | None:
         self.seq += 1
         frame = {"op": DISPATCH, "t": event, "s": self.seq, "d": data}
+        guild = data.get("id") if event == "GUILD_CREATE" else data.get("guild_id")
+        self.events.append((event, None if guild is None else int(guild)))
         if self.connection is None:
             self.backlog.append(frame)
             if len(self.backlog) > MAX_BACKLOG:
@@ -219,11 +240,19 @@ class GatewayServer:
         if intents & PRIVILEGED_INTENTS & ~self.fake.privileged_intents:
             await connection.close(4014)  # disallowed intents (discord.py: PrivilegedIntentsRequired)
             return None
-        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents, identify=data)
+        shard = parse_shard(data.get("shard"))
+        if shard is None:
+            await connection.close(INVALID_SHARD)
+            return None
+        guilds = [g for g in self.fake.guilds.values() if shard_of(g.id, shard[1]) == shard[0]]
+        if len(guilds) > self.fake.max_guilds_per_shard:
+            await connection.close(SHARDING_REQUIRED)
+            return None
+        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents, identify=data, shard=shard)
         session.connection = connection
         self.fake.sessions.append(session)
-        session.send_event("READY", payloads.ready(self.fake, session.session_id))
-        for guild in self.fake.guilds.values():
+        session.send_event("READY", payloads.ready(self.fake, session.session_id, guilds, data.get("shard")))
+        for guild in guilds:
             if session.wants("GUILD_CREATE"):
                 session.send_event("GUILD_CREATE", payloads.guild_create(guild))
         await self.fake._notify()

@@ -373,7 +373,7 @@ def interaction(fake: FakeCore, inter: FakeInteraction) -> dict[str, Any]:
         "type": inter.type,
         "token": inter.token,
         "version": 1,
-        "locale": "en-US",
+        "locale": inter.user.locale,
         "entitlements": [],
         "entitlement_sku_ids": [],
         "authorizing_integration_owners": _integration_owners(inter.guild),
@@ -482,11 +482,12 @@ def _command_option(option: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def ready(fake: FakeCore, session_id: str) -> dict[str, Any]:
-    return {
+def ready(fake: FakeCore, session_id: str, guilds: list[FakeGuild], shard: list[int] | None) -> dict[str, Any]:
+    """READY for a session that receives `guilds`; `shard` is echoed as Discord does when IDENTIFY had one."""
+    data: dict[str, Any] = {
         "v": 10,
         "user": {**user(fake.bot_user), "verified": True, "mfa_enabled": False, "email": None, "flags": 0},
-        "guilds": [{"id": str(g.id), "unavailable": True} for g in fake.guilds.values()],
+        "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
         "session_id": session_id,
         "session_type": "normal",
         "resume_gateway_url": fake.gateway_url,
@@ -500,10 +501,14 @@ def ready(fake: FakeCore, session_id: str) -> dict[str, Any]:
         "auth_session_id_hash": "",
         "_trace": ['["fake-discord",{"micros":0}]'],
     }
+    if shard is not None:
+        data["shard"] = shard
+    return data
 
 
-def modal_submit_components(modal: dict[str, Any], values: dict[str, str]) -> list[dict[str, Any]]:
-    """Mirror the layout of a modal the bot sent, filling in the values a user typed."""
+def modal_submit_components(modal: dict[str, Any], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Mirror the layout of a modal the bot sent, filling in the values a user typed (text, select values, or
+    uploaded `FakeAttachment`s for a file upload)."""
 
     def fill(component: dict[str, Any]) -> dict[str, Any] | None:
         kind = component.get("type")
@@ -520,6 +525,10 @@ def modal_submit_components(modal: dict[str, Any], values: dict[str, str]) -> li
             custom_id = component["custom_id"]
             chosen = values.get(custom_id, [])
             return {"type": kind, "id": component.get("id", 0), "custom_id": custom_id, "values": list(chosen)}
+        if kind == 19:  # file upload: the uploaded attachments' ids (their data goes into `resolved`)
+            custom_id = component["custom_id"]
+            ids = [str(a.id) for a in values.get(custom_id, [])]
+            return {"type": 19, "id": component.get("id", 0), "custom_id": custom_id, "values": ids}
         return None
 
     filled = [fill(c) for c in _components_response(modal.get("components", []))]

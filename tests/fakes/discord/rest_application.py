@@ -33,8 +33,9 @@ class ApplicationRoutes(RestBase):
         return self._respond(request, {"url": self.fake.gateway_url})
 
     async def get_gateway_bot(self, request: web.Request) -> web.Response:
-        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return self._respond(request, {"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit})
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": self.fake.max_concurrency}
+        body = {"url": self.fake.gateway_url, "shards": self.fake.shard_count, "session_start_limit": limit}
+        return self._respond(request, body)
 
     async def get_member(self, request: web.Request) -> web.Response:
         guild = self.fake.guilds.get(self._snowflake(request, "guild_id"))

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from . import payloads
 from .rest_base import RestBase
+from .rest_components import check_components
 from .rest_wire import DiscordError, UploadedFile, invalid_form_body
 from .state import FLAG_EPHEMERAL, FakeAttachment, FakeMessage, iso_timestamp
 
@@ -57,6 +58,7 @@ class MessageRules(RestBase):
                 "Embed size exceeds maximum size of 6000",
                 kind="embed_too_large",
             )
+        check_components(payload, at)
         carries = ("components", "poll", "sticker_ids", "attachments")
         if creating and not (content or embeds or files or any(payload.get(key) for key in carries)):
             raise DiscordError(400, 50006, "Cannot send an empty message", kind="empty_message")

@@ -196,6 +196,11 @@ class OpenApiSpec:
         # A bot syncs the same command tree on every start (~100 ms to validate): remember recent verdicts.
         self._request_verdicts: OrderedDict[tuple[str, str], list[SchemaError]] = OrderedDict()
 
+    def component(self, name: str) -> dict[str, Any]:
+        """A schema under ``components/schemas`` (e.g. ``AvailableLocalesEnum``), as the spec writes it."""
+        schema: dict[str, Any] = self._spec["components"]["schemas"][name]
+        return schema
+
     def _validator(self, side: str, pointer: str) -> Any:
         key = (side, pointer)
         validator = self._validators.get(key)

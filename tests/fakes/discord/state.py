@@ -78,6 +78,7 @@ class FakeUser:
     global_name: str | None = None
     bot: bool = False
     avatar: str | None = None
+    locale: str = "en-US"  # the language of the user's Discord client: every interaction of theirs carries it
 
     @property
     def mention(self) -> str:

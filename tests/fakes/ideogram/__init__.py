@@ -56,6 +56,8 @@ Decisions where the spec is ambiguous or says nothing:
   and index plus a per-image patch, so every image differs; `full_size_images=True` serves the announced size.
   `image_bytes=N` serves one random-noise image of about N bytes (a PNG is padded to exactly N) built once per
   (format, N) and shared by every URL: large downloads cost only the socket write, but those images are identical.
+  Image URLs point at the fake's own origin, or at `image_base_url` when a test sets it (e.g. the same server
+  as `http://localhost:PORT`, to play a gateway that serves images from a host the bot does not trust).
 - In-flight limit (`max_in_flight_images`): a valid request is admitted if its num_images fit, counted from
   validation until its reply is built; else 429 `reject_reason: inflight_limit` with `max_inflight_requests` = the
   limit. Rejected requests never count. `pause_replies()` holds admitted requests so tests can fill the limit

@@ -102,6 +102,9 @@ class FakeIdeogram:
         self.max_in_flight_images = max_in_flight_images
         self.latency_s = 0.0
         self.base_url = ""
+        # Where image URLs point; None: the API's own origin. A test sets another name for 127.0.0.1 (`localhost`)
+        # to play a gateway serving images from a host the bot does not trust.
+        self.image_base_url: str | None = None
         self.requests: list[RecordedRequest] = []
         self.peak_in_flight_images = 0
         self.fake_bugs: list[str] = []  # replies of the fake that broke the spec's response schema
@@ -349,7 +352,8 @@ class FakeIdeogram:
         item["is_image_safe"] = safe
         item["seed"] = seed
         if safe:
-            item["url"] = self._images.issue(self.base_url, width=width, height=height, seed=seed, index=index)
+            origin = self.image_base_url or self.base_url
+            item["url"] = self._images.issue(origin, width=width, height=height, seed=seed, index=index)
         style_type = self._reply_style_type(job)
         if style_type is not None:
             item["style_type"] = style_type

@@ -1,0 +1,29 @@
+"""One job per intent: a second click (or reaction) on the same thing by the same member within a few seconds is
+a repeat, not a second order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Final
+
+REPEAT_WINDOW_S: Final = 10.0
+
+
+class RepeatGuard:
+    """Remembers what each member started in the last `window_s` seconds. `window_s` and `clock` (monotonic
+    seconds) are plain attributes so that a deployment, or a test, can change them."""
+
+    def __init__(self, window_s: float = REPEAT_WINDOW_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window_s = window_s
+        self.clock = clock
+        self._seen: dict[Hashable, float] = {}
+
+    def is_repeat(self, key: Hashable) -> bool:
+        """True if `key` was seen within the window; otherwise remember it and return False."""
+        now = self.clock()
+        self._seen = {seen: at for seen, at in self._seen.items() if now - at < self.window_s}
+        if key in self._seen:
+            return True
+        self._seen[key] = now
+        return False

@@ -1,0 +1,38 @@
+"""Fixtures shared by every test directory: a real PostgreSQL server, once per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from tests.postgres import REQUIRED_HINT, PostgresServer, PostgresUnavailable, find_bin_dir, postgres_server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL 15 server for the whole session. Without one the test is skipped, unless `REQUIRE_POSTGRES`
+    is set (CI sets it), where that is an error: CI must never pass by skipping the PostgreSQL tests."""
+    try:
+        find_bin_dir()
+    except PostgresUnavailable as exc:
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(REQUIRED_HINT, pytrace=False)
+        pytest.skip(str(exc))
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def postgres_url(postgres: PostgresServer) -> AsyncIterator[str]:
+    """The URL of a new, empty database of its own for this test, dropped after it."""
+    name = postgres.next_database_name()
+    admin = await asyncpg.connect(postgres.url())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" STRATEGY FILE_COPY')
+        yield postgres.url(name)
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -1,0 +1,153 @@
+"""The synced command tree speaks zh-CN and zh-TW: every command, subcommand and option carries both descriptions,
+and every choice that is a word (not an API code) both display names; names and values stay as they are."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import World
+from tests.fakes.discord import FakeInteraction, FakeMessage
+
+CHINESE = ("zh-CN", "zh-TW")
+CODE_NAME = re.compile(r"^(V_\w+|\d+x\d+)$")
+SUBCOMMAND, GROUP = 1, 2
+CHAT_INPUT, MESSAGE_MENU = 1, 3
+
+
+def described(command: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every described thing in a synced command: itself, its subcommands and their options, by path."""
+    yield command["name"], command
+    for option in command.get("options", []):
+        path = f"{command['name']} {option['name']}"
+        if option["type"] in (SUBCOMMAND, GROUP):
+            yield from described({**option, "name": path})
+        else:
+            yield path, option
+
+
+async def test_every_command_and_option_has_chinese_descriptions(running: World) -> None:
+    synced = [c for c in running.discord.synced_commands(running.guild) if c.get("type", CHAT_INPUT) == CHAT_INPUT]
+    assert {"imagine", "balance", "budget"} <= {command["name"] for command in synced}
+    missing = [
+        f"{path} ({locale})"
+        for command in synced
+        for path, item in described(command)
+        for locale in CHINESE
+        if not item.get("description_localizations", {}).get(locale)
+    ]
+    assert missing == []
+    imagine = running.discord.find_command(running.guild, "imagine")
+    assert imagine["description_localizations"] == {"zh-CN": "根据提示词生成图片。", "zh-TW": "依提示詞生成圖片。"}
+    # Names are what members type: never localized.
+    assert not any(item.get("name_localizations") for command in synced for _path, item in described(command))
+
+
+async def test_choices_show_chinese_names_and_keep_the_apis_values(running: World) -> None:
+    choices = [
+        choice
+        for command in running.discord.synced_commands(running.guild)
+        for _path, item in described(command)
+        for choice in item.get("choices", [])
+    ]
+    words = [choice for choice in choices if not CODE_NAME.match(choice["name"])]
+    assert len(words) > 10
+    assert [c["name"] for c in words if set(c.get("name_localizations", {})) != set(CHINESE)] == []
+    speed = next(c for c in choices if c["value"] == "QUALITY")
+    assert speed["name_localizations"] == {"zh-CN": "高质量", "zh-TW": "高品質"}
+    assert all(c["name"] == c["value"] for c in choices)
+
+
+# ------------------------------------------------------------------------------ replies in the reader's language
+
+BALANCE_WORDS = {
+    "en-US": ("Your image budget", "Remaining", "$1.00"),
+    "zh-CN": ("你的生图预算", "剩余", "$1.00"),
+    "zh-TW": ("你的生圖預算", "剩餘", "US$1.00"),
+}
+BUDGET_REFUSAL = {
+    "en-US": "That needs $0.12 but you have $0.05 left this month (resets <t:",
+    "zh-CN": "这次需要 $0.12，但你本月只剩 $0.05（<t:",
+    "zh-TW": "這次需要 US$0.12，但你本月只剩 US$0.05（<t:",
+}
+NOTHING_CHARGED = {"en-US": "Nothing was charged.", "zh-CN": "未扣费。", "zh-TW": "未扣款。"}
+
+
+async def private_message(interaction: FakeInteraction) -> FakeMessage:
+    return await interaction.wait_for(lambda i: i.original if i.original is not None and i.ephemeral else None)
+
+
+@pytest.mark.parametrize("locale", BALANCE_WORDS)
+async def test_balance_is_in_the_members_language(running: World, locale: str) -> None:
+    reader = running.discord.add_member(running.guild, "reader", locale=locale)
+    message = await private_message(await running.slash("balance", member=reader))
+    title, remaining, amount = BALANCE_WORDS[locale]
+    embed = message.embeds[0]
+    assert embed["title"] == title
+    assert {field["name"]: field["value"] for field in embed["fields"]}[remaining] == amount
+
+
+@pytest.mark.parametrize("locale", BUDGET_REFUSAL)
+async def test_a_refusal_is_in_the_members_language(running: World, locale: str) -> None:
+    assert running.bot is not None
+    reader = running.discord.add_member(running.guild, "reader", locale=locale)
+    await running.bot.ledger.set_allowance(
+        guild_id=running.guild.id, user_id=reader.id, amount=50_000, actor_id=running.moderator.id
+    )
+    text = await running.private_reply(await running.slash("imagine", member=reader, prompt="two cats", num_images=2))
+    assert text.startswith(BUDGET_REFUSAL[locale])
+    assert text.endswith(NOTHING_CHARGED[locale])
+    assert running.ideogram.api_requests == []
+
+
+async def test_a_chinese_server_hears_chinese_in_public_while_an_english_member_reads_english(world: World) -> None:
+    world.guild.locale = "zh-CN"
+    await world.start_bot()
+    assert world.bot is not None
+    balance = await private_message(await world.slash("balance"))  # the member's client is in English
+    assert balance.embeds[0]["title"] == "Your image budget"
+
+    result = await world.result(await world.slash("imagine", prompt="a lighthouse", rendering_speed="TURBO"))
+    assert {field["name"] for field in result.embeds[0]["fields"]} >= {"花费", "剩余", "模型"}  # public: the server's
+    broke = world.discord.add_member(world.guild, "broke")  # English too, but a reaction's reply is public
+    await world.bot.ledger.set_allowance(
+        guild_id=world.guild.id, user_id=broke.id, amount=10_000, actor_id=world.moderator.id
+    )
+    await world.discord.react(result, broke, "🔁")
+    refusal = await world.discord.wait_for_message(
+        lambda m: m.message_reference is not None and m.message_reference.get("message_id") == str(result.id)
+    )
+    assert refusal.content.startswith(f"{broke.mention} 这次需要 $0.03，但你本月只剩 $0.01（<t:")
+    assert refusal.content.endswith("未扣费。")
+
+
+RESULT_WORDS = {
+    "en-US": ("Cost", "$0.03", "Remaining", "$0.97 this month", "React 🔁 to remix"),
+    "zh-CN": ("花费", "$0.03", "剩余", "本月 $0.97", "用 🔁 回应可重混"),
+    "zh-TW": ("花費", "US$0.03", "剩餘", "本月 US$0.97", "用 🔁 回應可重混"),
+}
+
+
+@pytest.mark.parametrize("locale", RESULT_WORDS)
+async def test_a_result_is_in_the_servers_language(world: World, locale: str) -> None:
+    world.guild.locale = locale
+    await world.start_bot()
+    result = await world.result(await world.slash("imagine", prompt="a lighthouse", rendering_speed="TURBO"))
+    cost, price, remaining, left, hint = RESULT_WORDS[locale]
+    embed = result.embeds[0]
+    values = {field["name"]: field["value"] for field in embed["fields"]}
+    assert values[cost] == price
+    assert values[remaining] == left
+    assert embed["footer"]["text"].startswith(hint)
+
+
+async def test_context_menus_show_chinese_names(running: World) -> None:
+    # Context menus have no description; their names are picked from a menu, not typed, so they are translated.
+    menus = [c for c in running.discord.synced_commands(running.guild) if c.get("type") == MESSAGE_MENU]
+    assert {menu["name"] for menu in menus} == {"Describe image", "Remix image", "Upscale image"}
+    assert [m["name"] for m in menus if set(m.get("name_localizations") or {}) != set(CHINESE)] == []
+    upscale = next(menu for menu in menus if menu["name"] == "Upscale image")
+    assert upscale["name_localizations"] == {"zh-CN": "放大图片", "zh-TW": "放大圖片"}

@@ -109,14 +109,7 @@ class Budgets:
             change = f"allowance set to {format_amount(amount)} {per}"
             statement = sql.SET_ALLOWANCE
             values = (guild_id, user_id, amount, period)
-        await self._change_settings(
-            guild_id=guild_id,
-            user_id=user_id,
-            actor_id=actor_id,
-            description=_with_reason(change, reason),
-            statement=statement,
-            values=values,
-        )
+        await self._change_settings(guild_id, user_id, actor_id, _with_reason(change, reason), statement, values)
 
     async def set_default(
         self, *, guild_id: int, amount: int | None, period: Period | None = None, actor_id: int, reason: str = ""
@@ -134,14 +127,7 @@ class Budgets:
             change = f"server default set to {format_amount(amount)} {per}"
             statement = sql.SET_DEFAULT
             values = (guild_id, amount, period)
-        await self._change_settings(
-            guild_id=guild_id,
-            user_id=None,
-            actor_id=actor_id,
-            description=_with_reason(change, reason),
-            statement=statement,
-            values=values,
-        )
+        await self._change_settings(guild_id, None, actor_id, _with_reason(change, reason), statement, values)
 
     async def set_cap(
         self, *, guild_id: int, amount: int | None, period: Period | None = None, actor_id: int, reason: str = ""
@@ -159,14 +145,7 @@ class Budgets:
             change = f"server cap set to {format_amount(amount)} {PER_PERIOD[cap_period]}"
         statement = sql.SET_CAP
         values = (guild_id, amount, None if amount is None else cap_period)
-        await self._change_settings(
-            guild_id=guild_id,
-            user_id=None,
-            actor_id=actor_id,
-            description=_with_reason(change, reason),
-            statement=statement,
-            values=values,
-        )
+        await self._change_settings(guild_id, None, actor_id, _with_reason(change, reason), statement, values)
 
     async def set_moderator_roles(
         self, *, guild_id: int, role_ids: Iterable[int], actor_id: int, reason: str = ""
@@ -200,7 +179,6 @@ class Budgets:
 
     async def _change_settings(
         self,
-        *,
         guild_id: int,
         user_id: int | None,
         actor_id: int,
@@ -208,6 +186,7 @@ class Budgets:
         statement: str,
         values: tuple[object, ...],
     ) -> None:
+        """Apply one settings statement and its `adjustment` entry (who, what) in one transaction."""
         now_us = self._context.now_us()
 
         async def work(conn: aiosqlite.Connection) -> None:

@@ -215,14 +215,7 @@ class Database:
         """One statement, atomic by itself, committed with whatever else is queued. `shielded`: once asked
         for, it runs even if the caller is cancelled (captures and releases must land)."""
         future = self._submit(_Op(self._new_future(), sql=sql, parameters=parameters, undo=undo))
-        if not shielded:
-            rows: list[sqlite3.Row] = await self._outcome(future, undo)
-            return rows
-        try:
-            rows = await asyncio.shield(future)
-        except asyncio.CancelledError:
-            future.add_done_callback(_retrieve)
-            raise
+        rows: list[sqlite3.Row] = await (_shielded(future) if shielded else self._outcome(future, undo))
         return rows
 
     async def run(
@@ -231,14 +224,7 @@ class Database:
         """A unit of work with several statements, alone on the connection; use `transaction` inside it.
         `shielded`: once asked for, it runs even if the caller is cancelled (settlements must land)."""
         future = self._submit(_Op(self._new_future(), work=work, undo=undo))
-        if not shielded:
-            result: T = await self._outcome(future, undo)
-            return result
-        try:
-            result = await asyncio.shield(future)
-        except asyncio.CancelledError:
-            future.add_done_callback(_retrieve)
-            raise
+        result: T = await (_shielded(future) if shielded else self._outcome(future, undo))
         return result
 
     async def _outcome(self, future: asyncio.Future[Any], undo: Callable[[Any], Awaitable[object]] | None) -> Any:
@@ -374,6 +360,15 @@ class Database:
                 await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as exc:
                 log.warning("background WAL checkpoint failed: %s", exc)
+
+
+async def _shielded(future: asyncio.Future[Any]) -> Any:
+    """The request's outcome; a caller cancelled meanwhile stops waiting, but the request still runs."""
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        future.add_done_callback(_retrieve)
+        raise
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

@@ -40,11 +40,11 @@ async def run(members: int, pairs: int, cap: bool) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bench.sqlite3"
         ledger = await Ledger.open(
-            path, default_allowance=10**12, default_period="month", operator_cap=10**14 if cap else None
+            path, default_allowance=10**12, default_period="month", operator_cap=10**12 if cap else None
         )
         try:
             if cap:
-                await ledger.set_cap(guild_id=GUILD, amount=10**13, period="month", actor_id=0)
+                await ledger.set_cap(guild_id=GUILD, amount=10**12, period="month", actor_id=0)
             await asyncio.gather(*(member(ledger, 1000 + n, WARM_UP, []) for n in range(members)))
             latencies: list[float] = []
             started = time.perf_counter()

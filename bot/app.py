@@ -19,18 +19,34 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import startup
+from bot.audit import AuditEvent
 from bot.config import ConfigError, Secrets, Settings
+from bot.i18n import Text
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
-from bot.ledger import Ledger, utc_now
+from bot.ledger import Ledger, LedgerError, utc_now
+from bot.ledger.slots import DatabaseSlots
 from bot.pricing import PriceTable
-from bot.shards import IdentifyPacer, shard_options
+from bot.shards import IdentifyPacer, instance_id, shard_options
+from bot.slots import SlotProvider
 from cogs.feedback import refuse_unserved, report_error
 from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final = ("cogs.generate", "cogs.budget", "cogs.reactions", "cogs.results", "cogs.context_menus")
+EXTENSIONS: Final = (
+    "cogs.generate",
+    "cogs.budget",
+    "cogs.reactions",
+    "cogs.results",
+    "cogs.context_menus",
+    # members' own tools and the server's policy (members branch)
+    "cogs.settings",
+    "cogs.history",
+    "cogs.help",
+    "cogs.policy",
+    "cogs.audit",
+)
 SHUTDOWN_GRACE_S: Final = 60.0
 COMMAND_TREE_HASH: Final = "command_tree_hash"  # ledger state key prefix: the last tree synced to each scope
 
@@ -151,7 +167,8 @@ class IdeogramBot(commands.AutoShardedBot):
             return [command.to_dict(self.tree) for command in commands]
         return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
-    def is_moderator(self, member: discord.Member | discord.User) -> bool:
+    async def is_moderator(self, member: discord.Member | discord.User) -> bool:
+        """Manage Server, a role in `[budget] moderator_role_ids`, or a role added with `/policy moderator_roles`."""
         if not isinstance(member, discord.Member):
             return False
         # An interaction carries the permissions Discord resolved for the member; the role cache is the fallback.
@@ -159,8 +176,24 @@ class IdeogramBot(commands.AutoShardedBot):
         permissions = member.guild_permissions if resolved is None else resolved
         if permissions.manage_guild:
             return True
-        allowed = set(self.settings.budget.moderator_role_ids)
-        return any(role.id in allowed for role in member.roles)
+        roles = {role.id for role in member.roles}
+        if roles & set(self.settings.budget.moderator_role_ids):
+            return True
+        return bool(roles & (await self.ledger.policy.get(member.guild.id)).moderator_role_ids)
+
+    def audit(
+        self,
+        *,
+        guild_id: int,
+        actor_id: int,
+        what: Text,
+        old: Text | None = None,
+        new: Text | None = None,
+        channel_id: int | None = None,
+    ) -> None:
+        """Tell the server's log channel (or `channel_id`) about a budget change, refund or policy change:
+        `what` changed from `old` to `new` (both None: `what` says it all, e.g. "refunded job #12")."""
+        self.dispatch("audit", AuditEvent(guild_id, actor_id, what, old, new, self.ledger.now(), channel_id))
 
     async def close(self) -> None:
         await self.jobs.shutdown(SHUTDOWN_GRACE_S)
@@ -173,9 +206,10 @@ def point_discord_at(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
 
 
-def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
+def build_client(settings: Settings, secrets: Secrets, slots: SlotProvider | None = None) -> IdeogramClient:
     config = settings.ideogram
     return IdeogramClient(
+        slots=slots,
         base_url=config.base_url,
         api_key=secrets.aihubmix_api_key.get_secret_value(),
         timeout_s=config.timeout_s,
@@ -188,13 +222,21 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
     )
 
 
-async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now, *, recover: bool = True) -> Ledger:
-    """Open (and migrate) the ledger; `recover` settles the holds a crash left, which only the bot itself may do."""
+async def open_ledger(
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    recover: bool = True,
+    database_url: str | None = None,
+) -> Ledger:
+    """Open (and migrate) the ledger: in PostgreSQL when `database_url` (DATABASE_URL) is given, else in the
+    SQLite file `[database] path`. `recover` settles the holds a crash left, which only the bot itself may do."""
     path = settings.database.path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if database_url is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         ledger = await Ledger.open(
-            path,
+            database_url or path,
             default_allowance=settings.budget.default_allowance_micros,
             default_period=settings.budget.default_period,
             clock=clock,
@@ -204,9 +246,28 @@ async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_no
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
+    except LedgerError as exc:
+        if database_url is None:
+            raise
+        raise startup.Unreachable(f"{exc}; check DATABASE_URL and that the server is running") from None
     if recover:
         await ledger.recover()  # logs what it settled
     return ledger
+
+
+@contextlib.asynccontextmanager
+async def api_slots(settings: Settings, database_url: str | None) -> AsyncIterator[SlotProvider | None]:
+    """With PostgreSQL, `[ideogram] max_concurrency` counts for every process sharing it; alone, in memory."""
+    if database_url is None:
+        yield None
+        return
+    slots = await DatabaseSlots.open(
+        database_url, capacity=settings.ideogram.max_concurrency, instance_id=instance_id(settings.discord)
+    )
+    try:
+        yield slots
+    finally:
+        await slots.close()
 
 
 @contextlib.asynccontextmanager
@@ -218,9 +279,10 @@ async def assemble(
     `clock` is the ledger's idea of now (tests move it across period boundaries).
     """
     point_discord_at(settings)
-    ledger = await open_ledger(settings, clock)
+    database_url = None if secrets.database_url is None else secrets.database_url.get_secret_value()
+    ledger = await open_ledger(settings, clock, database_url=database_url)
     try:
-        async with build_client(settings, secrets) as client:
+        async with api_slots(settings, database_url) as slots, build_client(settings, secrets, slots) as client:
             yield IdeogramBot(
                 settings=settings, ledger=ledger, ideogram=client, prices=settings.pricing.table(), **bot_options
             )

@@ -112,7 +112,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         # Discord's default permissions can be changed by server admins; the bot checks for itself too.
-        if not self.bot.is_moderator(interaction.user):
+        if not await self.bot.is_moderator(interaction.user):
             raise app_commands.CheckFailure(
                 _("Only moderators (Manage Server, or a moderator role) can use `/budget`.")
             )

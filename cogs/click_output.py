@@ -56,15 +56,16 @@ class ClickOutput:
             self._thinking = True
         self._reply = await self._source.reply(self._text(STARTED), mention_author=False)
 
-    async def progress(self, *, position: int | None, estimate: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
         if self._reply is not None:
-            await self._reply.edit(content=self._text(WORKING, progress=progress_text(position, estimate)))
+            progress = progress_text(position, estimate, server_locale(self._interaction), settings=settings)
+            await self._reply.edit(content=self._text(WORKING, progress=progress))
 
     async def deliver(self, result: Result) -> Posted:
         assert self._reply is not None, "deliver() before started()"
         message = await self._reply.edit(
             content=self._text(DONE),
-            embed=render_result(result),
+            embed=render_result(result, server_locale(self._interaction)),
             attachments=result_files(result),
             view=result_view(result, server_locale(self._interaction)),
         )

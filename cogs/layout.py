@@ -52,8 +52,21 @@ def can_run_again(spec: JobSpec) -> bool:
 def result_view(result: Result, locale: object | None = None) -> discord.ui.View:
     """The actions under `result`, labelled in `locale` (the server's language; English when None). No view state
     is kept: clicks reach the persistent items by custom_id."""
+    return actions_view(
+        result.job_id,
+        images=len(result.files),
+        descriptions=len(result.descriptions),
+        again=bool(result.files) and can_run_again(result.spec),
+        locale=locale,
+    )
+
+
+def actions_view(
+    job: int, *, images: int, descriptions: int, again: bool, locale: object | None = None
+) -> discord.ui.View:
+    """The actions under job `job`'s result with `images` posted images (or `descriptions`, for /describe); `again`:
+    whether it can be made again. Also drawn under `/job` for a result that still exists."""
     view = discord.ui.View(timeout=None)
-    job = result.job_id
 
     def button(label: Message, custom_id: str, row: int, emoji: str, danger: bool = False) -> None:
         style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.secondary
@@ -61,11 +74,11 @@ def result_view(result: Result, locale: object | None = None) -> discord.ui.View
             discord.ui.Button(label=label.render(locale), custom_id=custom_id, row=row, emoji=emoji, style=style)
         )
 
-    if result.descriptions:
-        for number in range(1, min(len(result.descriptions), MAX_DESCRIPTION_BUTTONS) + 1):
+    if descriptions:
+        for number in range(1, min(descriptions, MAX_DESCRIPTION_BUTTONS) + 1):
             button(numbered(IMAGINE_LABEL, number), f"imagine:{job}:{number}", 0, "💡")
-    elif len(result.files) <= MAX_IMAGE_ROWS:
-        for number in range(1, len(result.files) + 1):
+    elif images <= MAX_IMAGE_ROWS:
+        for number in range(1, images + 1):
             row = number - 1
             button(numbered(UPSCALE_LABEL, number), f"upscale:{job}:{number}", row, "🔍")
             for variant, label in VARY_LABELS.items():
@@ -73,17 +86,17 @@ def result_view(result: Result, locale: object | None = None) -> discord.ui.View
             button(numbered(REMIX_LABEL, number), f"remix:{job}:{number}", row, "🎨")
             button(numbered(EDIT_LABEL, number), f"edit:{job}:{number}", row, "✏️")
     else:
-        images = [
+        numbers = [
             discord.SelectOption(label=numbered(IMAGE_OPTION_LABEL, n).render(locale), value=str(n))
-            for n in range(1, len(result.files) + 1)
+            for n in range(1, images + 1)
         ]
         for row, (custom_id, placeholder) in enumerate(IMAGE_SELECTS):
             select: discord.ui.Select[Any] = discord.ui.Select(
-                custom_id=custom_id.format(job=job), placeholder=placeholder.render(locale), options=images, row=row
+                custom_id=custom_id.format(job=job), placeholder=placeholder.render(locale), options=numbers, row=row
             )
             view.add_item(select)
     last = MAX_IMAGE_ROWS
-    if result.files and can_run_again(result.spec):
+    if again:
         button(AGAIN_LABEL, f"again:{job}", last, "🎲")
     button(INFO_LABEL, f"info:{job}", last, "ℹ️")
     button(DELETE_LABEL, f"delete:{job}", last, "🗑️", danger=True)

@@ -24,15 +24,31 @@ EMBED_COLOUR: Final = discord.Colour.from_rgb(98, 70, 234)
 REMIX_HINT: Final = _("React 🔁 to remix the first image, or 1️⃣–8️⃣ to remix image N.")
 
 
-def progress_text(position: int | None, estimate: int, locale: object = None) -> str:
-    """Shown until the result replaces it: the job's state and the most it can cost (charged only as billed)."""
-    if position is None:
-        return _("🎨 Working on it (up to {amount})…", amount=Amount(estimate)).render(locale)
-    return _(
-        "⏳ Waiting for the image service: you're #{position} in line (up to {amount}).",
-        position=position,
-        amount=Amount(estimate),
-    ).render(locale)
+def progress_text(position: int | None, estimate: int, locale: object = None, settings: str = "") -> str:
+    """Shown until the result replaces it: the job's state, the most it can cost (charged only as billed) and the
+    member's /settings defaults it uses (`settings`, empty: none)."""
+    amount = Amount(estimate)
+    if position is None and settings:
+        text = _(
+            "🎨 Working on it (up to {amount}, with your /settings: {settings})…", amount=amount, settings=settings
+        )
+    elif position is None:
+        text = _("🎨 Working on it (up to {amount})…", amount=amount)
+    elif settings:
+        text = _(
+            "⏳ Waiting for the image service: you're #{position} in line (up to {amount}, with your /settings: "
+            "{settings}).",
+            position=position,
+            amount=amount,
+            settings=settings,
+        )
+    else:
+        text = _(
+            "⏳ Waiting for the image service: you're #{position} in line (up to {amount}).",
+            position=position,
+            amount=amount,
+        )
+    return text.render(locale)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -121,9 +137,9 @@ class InteractionOutput:
     async def started(self) -> None:
         await self._interaction.response.defer(thinking=True)
 
-    async def progress(self, *, position: int | None, estimate: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
         locale = server_locale(self._interaction)
-        await self._interaction.edit_original_response(content=progress_text(position, estimate, locale))
+        await self._interaction.edit_original_response(content=progress_text(position, estimate, locale, settings))
 
     async def deliver(self, result: Result) -> Posted:
         message: discord.Message
@@ -197,9 +213,9 @@ class ReplyOutput:
         remixing = _("🔁 {member} is remixing this…", member=self._member.mention)
         self._reply = await self._source.reply(remixing.render(self._locale), mention_author=False)
 
-    async def progress(self, *, position: int | None, estimate: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
         if self._reply is not None:
-            progress = progress_text(position, estimate, self._locale)
+            progress = progress_text(position, estimate, self._locale, settings)
             await self._reply.edit(content=f"🔁 {self._member.mention}: {progress}")
 
     async def deliver(self, result: Result) -> Posted:

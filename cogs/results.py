@@ -42,6 +42,18 @@ def _message(interaction: discord.Interaction[Any]) -> discord.Message:
     return interaction.message
 
 
+async def _shown(interaction: discord.Interaction[Any], job_id: int) -> discord.Message:
+    """The result message a click is about: the clicked one, or, for a click on the copy of its buttons under
+    `/job`'s private answer, the job's own result message (fetched again: it must still exist)."""
+    message = _message(interaction)
+    if not message.flags.ephemeral:
+        return message
+    job = await _job(interaction, job_id)
+    if job.message_id is None:
+        raise UserFacingError(derive.UNKNOWN_JOB)
+    return await fetch_message(_bot(interaction), job.channel_id, job.message_id)
+
+
 async def _job(interaction: discord.Interaction[Any], job_id: int) -> Job:
     job = await _bot(interaction).ledger.job(job_id)
     if job is None or job.guild_id != interaction.guild_id:
@@ -51,7 +63,7 @@ async def _job(interaction: discord.Interaction[Any], job_id: int) -> Job:
 
 async def _result(interaction: discord.Interaction[Any], job_id: int) -> JobResult:
     """The job shown by the clicked message (the custom_id must name that job)."""
-    result = await _bot(interaction).ledger.find_result(_message(interaction).id)
+    result = await _bot(interaction).ledger.find_result((await _shown(interaction, job_id)).id)
     if result is None or result.job_id != job_id or result.guild_id != interaction.guild_id:
         raise UserFacingError(derive.UNKNOWN_JOB)
     return result
@@ -104,7 +116,8 @@ async def run_image_action(
             job = await _job(interaction, job_id)
             descriptions = await derive.descriptions_of(_bot(interaction).ledger, job_id)
             spec = derive.imagine(job, descriptions, number, who)
-            await _submit(interaction, spec, _message(interaction), numbered(IMAGINE_LABEL, number), "💡")
+            shown = await _shown(interaction, job_id)
+            await _submit(interaction, spec, shown, numbered(IMAGINE_LABEL, number), "💡")
             return
         result = await _result(interaction, job_id)
         source = derive.result_image(result, number)
@@ -123,7 +136,7 @@ async def run_image_action(
             strength: derive.Strength = "strong" if variant == "strong" else "subtle"
             spec = derive.vary(result, image, who, strength)
             label, emoji = numbered(VARY_LABELS[strength], number), "🌀"
-        await _submit(interaction, spec, _message(interaction), label, emoji)
+        await _submit(interaction, spec, await _shown(interaction, job_id), label, emoji)
     except Exception as error:  # components bypass the command tree: the same error path, called by hand
         # not translated: a log line's context
         await report_error(interaction, error, context=f"{action}:{job_id}:{number} by {interaction.user.id}")
@@ -166,19 +179,21 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
             await _acknowledge(interaction)
         job = await _job(interaction, job_id)
         if action == "info":
-            shown = await _bot(interaction).ledger.find_result(_message(interaction).id)
-            embed = info_embed(job, shown if shown is not None and shown.job_id == job_id else None, interaction.locale)
+            result = await _bot(interaction).ledger.find_result((await _shown(interaction, job_id)).id)
+            embed = info_embed(
+                job, result if result is not None and result.job_id == job_id else None, interaction.locale
+            )
             await interaction.response.send_message(embed=embed, ephemeral=True)
         elif action == "delete":
-            if interaction.user.id != job.user_id and not _bot(interaction).is_moderator(interaction.user):
+            if interaction.user.id != job.user_id and not await _bot(interaction).is_moderator(interaction.user):
                 raise UserFacingError(NOT_YOURS)
             await interaction.response.defer()
-            await _message(interaction).delete()
+            await (await _shown(interaction, job_id)).delete()
         else:
             sources = derive.inputs_to_fetch(job)
             images = {name: await _image(interaction, source, name) for name, source in sources.items()}
             spec = derive.again(job, requester(interaction), images)
-            await _submit(interaction, spec, _message(interaction), AGAIN_LABEL, "🎲")
+            await _submit(interaction, spec, await _shown(interaction, job_id), AGAIN_LABEL, "🎲")
     except Exception as error:
         # not translated: a log line's context
         await report_error(interaction, error, context=f"{action}:{job_id} by {interaction.user.id}")

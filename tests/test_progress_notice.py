@@ -14,7 +14,7 @@ class SlowOutput:
         self.editing = asyncio.Event()
         self.edits = asyncio.Queue[int | None]()
 
-    async def progress(self, *, position: int | None, estimate: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
         assert estimate == 90_000
         self.editing.set()
         await self.release.wait()

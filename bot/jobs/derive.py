@@ -4,9 +4,9 @@ One function per derivation; cogs only translate a Discord event into one of the
 these functions name (`ImageSource`). Each derived spec records where its input images came from (so 🎲 Again
 can fetch them once more) and the job it was derived from.
 
-Layers of options, weakest first: the member's defaults (`defaults`, the coming `/settings`; this module's
-`_layered` is the one place they apply), the source job's carried settings, then what the member gave in this
-click or modal.
+Layers of options, weakest first: the source job's carried settings, then what the member gave in this click or
+modal. The member's own defaults (`/settings`) fill what is still missing in the runner, as for every job
+(`bot.jobs.defaults`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from bot.errors import UserFacingError
-from bot.i18n import Message, _
-from bot.ideogram.catalog import OPERATION_MODELS, OPTIONS, applies, carried
+from bot.i18n import Message, _, _n
+from bot.ideogram.catalog import carried
 from bot.ideogram.values import V3_MODEL
 from bot.jobs.model import ImageSource, InputFile, JobSpec
 from bot.ledger import Job, JobResult, Ledger
@@ -40,9 +40,17 @@ CANT_FETCH_AGAIN: Final = _(
     "This result was made from an attachment the bot can't fetch again. Run the command again with the image."
 )
 UNKNOWN_JOB: Final = _("That result is no longer known to the bot. Run the command again instead.")
-# With `count` and `number` (`with_params`).
-NO_SUCH_IMAGE: Final = _("This result has {count} image(s), so there is no image {number}.")
-NO_SUCH_IMAGE_TO_REMIX: Final = _("This result has {count} image(s), so there is no image {number} to remix.")
+# With `count` and `number` (`with_params`; the real `count` picks the plural form when it is shown).
+NO_SUCH_IMAGE: Final = _n(
+    "This result has {count} image, so there is no image {number}.",
+    "This result has {count} images, so there is no image {number}.",
+    count=0,
+)
+NO_SUCH_IMAGE_TO_REMIX: Final = _n(
+    "This result has {count} image, so there is no image {number} to remix.",
+    "This result has {count} images, so there is no image {number} to remix.",
+    count=0,
+)
 NO_PROMPT: Final = _("This result has no prompt to remix with. Use `/remix` and write one.")
 NO_SUCH_DESCRIPTION: Final = _("That description is no longer known to the bot. Run /describe again.")
 
@@ -54,6 +62,7 @@ class Requester:
     guild_id: int
     channel_id: int
     user_id: int
+    role_ids: tuple[int, ...] = ()  # the member's roles: an allowance may come from one
 
 
 @dataclass(frozen=True)
@@ -133,12 +142,10 @@ def vary(
     image: FetchedImage,
     who: Requester,
     strength: Strength,
-    *,
-    defaults: Mapping[str, object] | None = None,
 ) -> JobSpec:
     """A V3 remix of image N with its prompt, subtle or strong (`VARY_IMAGE_WEIGHTS`)."""
     prompt = _prompt_of(source, image.source)
-    return remix(source, image, who, prompt=prompt, image_weight=VARY_IMAGE_WEIGHTS[strength], defaults=defaults)
+    return remix(source, image, who, prompt=prompt, image_weight=VARY_IMAGE_WEIGHTS[strength])
 
 
 def remix(
@@ -149,7 +156,6 @@ def remix(
     prompt: str,
     image_weight: int | None,
     rendering_speed: str | None = None,
-    defaults: Mapping[str, object] | None = None,
 ) -> JobSpec:
     """A V3 remix of one image: Remix N, Vary N, a reaction remix, or "Remix image" on any message.
 
@@ -159,7 +165,7 @@ def remix(
     given: dict[str, object] = {"prompt": prompt, "model": V3_MODEL, "image_weight": image_weight}
     if rendering_speed is not None:
         given["rendering_speed"] = rendering_speed
-    options = _layered(defaults, kept, given, operation="remix")
+    options = _layered(kept, given)
     source_id = None if source is None else source.job_id
     return _spec("remix", "remix", options, who, {"image": image}, source_job_id=source_id)
 
@@ -171,12 +177,11 @@ def edit(
     who: Requester,
     *,
     prompt: str,
-    defaults: Mapping[str, object] | None = None,
 ) -> JobSpec:
     """Edit N: a V3 edit of image N with a mask the member uploaded (it can't be fetched again, so the result has
     no Again)."""
     kept = carried(options_of(source), "edit", V3_MODEL)
-    options = _layered(defaults, kept, {"prompt": prompt, "model": V3_MODEL}, operation="edit")
+    options = _layered(kept, {"prompt": prompt, "model": V3_MODEL})
     spec = _spec("edit", "edit", options, who, {"image": image}, source_job_id=source.job_id)
     return replace(spec, files={**spec.files, "mask": mask})
 
@@ -187,11 +192,9 @@ def reaction_remix(source: JobResult, image: FetchedImage, who: Requester, image
     return remix(source, image, who, prompt=prompt, image_weight=image_weight)
 
 
-def upscale(
-    source: Job | None, image: FetchedImage, who: Requester, *, defaults: Mapping[str, object] | None = None
-) -> JobSpec:
+def upscale(source: Job | None, image: FetchedImage, who: Requester) -> JobSpec:
     """Upscale N under a result, or "Upscale image" on any message."""
-    options = _layered(defaults, {}, {}, operation="upscale")
+    options: dict[str, object] = {}
     source_id = None if source is None else source.job_id
     return _spec("upscale", "upscale", options, who, {"image": image}, source_job_id=source_id)
 
@@ -207,39 +210,17 @@ def imagine(
     descriptions: list[str],
     number: int,
     who: Requester,
-    *,
-    defaults: Mapping[str, object] | None = None,
 ) -> JobSpec:
     """Imagine N under a /describe result: /imagine with description N as the prompt."""
     if not 1 <= number <= len(descriptions):
         raise UserFacingError(NO_SUCH_DESCRIPTION)
-    options = _layered(defaults, {}, {"prompt": descriptions[number - 1]}, operation="generate")
+    options = {"prompt": descriptions[number - 1]}
     return _spec("imagine", "generate", options, who, {}, source_job_id=source.job_id)
 
 
-def _layered(
-    defaults: Mapping[str, object] | None,
-    kept: Mapping[str, object],
-    given: Mapping[str, object],
-    *,
-    operation: str,
-) -> dict[str, object]:
-    """Member defaults < the source job's settings < this click's; the one place defaults enter a job. A default
-    the operation (with the model this job will use) doesn't take is left out."""
-    models = OPERATION_MODELS.get(operation, ())  # type: ignore[call-overload]
-    model = given.get("model") or kept.get("model") or (models[0] if models else None)
-    layered: dict[str, object] = {}
-    if defaults:
-        layered.update(
-            {name: v for name, v in defaults.items() if name in OPTIONS and applies(name, operation, _model(model))}
-        )
-    layered.update(kept)
-    layered.update({name: value for name, value in given.items() if value is not None})
-    return layered
-
-
-def _model(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+def _layered(kept: Mapping[str, object], given: Mapping[str, object]) -> dict[str, object]:
+    """The source job's settings < this click's."""
+    return {**kept, **{name: value for name, value in given.items() if value is not None}}
 
 
 def _carried(source: Job) -> dict[str, object]:
@@ -275,6 +256,7 @@ def _spec(
         files={name: image.file for name, image in images.items()},
         inputs={name: image.source for name, image in images.items()},
         source_job_id=source_job_id,
+        role_ids=who.role_ids,
     )
 
 

@@ -47,6 +47,10 @@ class JobSpec:
     invert_mask: bool = False
     inputs: Mapping[str, ImageSource] = field(default_factory=dict)
     source_job_id: int | None = None
+    # The member's roles in the server (their allowance may come from one: `/budget set` with a role).
+    role_ids: tuple[int, ...] = ()
+    # The member's /settings defaults the job took (already in `options`), for the result to show.
+    defaults_used: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,9 @@ class JobOutput(Protocol):
     @property
     def upload_limit(self) -> int: ...
     async def started(self) -> None: ...
-    async def progress(self, *, position: int | None, estimate: int) -> None:
-        """Under way (`position` None) or waiting `position`-th in line; `estimate` is the most it will cost."""
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
+        """Under way (`position` None) or waiting `position`-th in line; `estimate` is the most it will cost;
+        `settings` lists the member's /settings defaults the job uses (empty: none)."""
 
     async def deliver(self, result: Result) -> Posted: ...
     async def refused(self, error: BaseException, *, context: str) -> None:

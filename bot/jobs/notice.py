@@ -18,9 +18,10 @@ class ProgressNotice:
     result.
     """
 
-    def __init__(self, output: JobOutput, *, estimate: int) -> None:
+    def __init__(self, output: JobOutput, *, estimate: int, settings: str = "") -> None:
         self._output = output
         self._estimate = estimate
+        self._settings = settings
         self._position: int | None = None
         self._version = 0
         self._task: asyncio.Task[None] | None = None
@@ -38,7 +39,7 @@ class ProgressNotice:
         while not self._settled and shown != self._version:
             shown = self._version
             try:
-                await self._output.progress(position=self._position, estimate=self._estimate)
+                await self._output.progress(position=self._position, estimate=self._estimate, settings=self._settings)
             except Exception:
                 log.debug("could not show a job's progress", exc_info=True)
                 return

@@ -35,9 +35,11 @@ from bot.ideogram import (
 from bot.images import check_announced
 from bot.jobs import steps
 from bot.jobs.admission import Admission
+from bot.jobs.defaults import describe_settings, with_member_defaults
 from bot.jobs.derive import recorded_parameters, remember_descriptions
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
 from bot.jobs.notice import ProgressNotice
+from bot.jobs.policy import PolicyGate
 from bot.ledger import BudgetExceeded, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
@@ -86,6 +88,7 @@ class JobRunner:
         self._prices = prices
         self._max_upload = max_upload_bytes
         self._admission = Admission(max_jobs_per_member=max_jobs_per_member, allowed_guild_ids=allowed_guild_ids)
+        self._policy = PolicyGate(ledger, clock=ledger.now)
 
     async def submit(self, spec: JobSpec, output: JobOutput) -> JobEnd:
         """Run one job to the end and report its outcome through `output`; returns which verb it ended with.
@@ -100,10 +103,13 @@ class JobRunner:
             return "refused"
         with self._admission.running(spec.guild_id, spec.user_id):
             try:
+                spec = with_member_defaults(spec, await self._ledger.member_settings.get(spec.guild_id, spec.user_id))
+                await self._policy.check(spec)
                 await self._precheck(spec)
             except Exception as error:
                 await _quietly(output.refused(error, context=context))
                 return "refused"
+            self._policy.started(spec)
             try:
                 await output.started()
             except Exception:
@@ -183,7 +189,7 @@ class JobRunner:
         async with self._ledger.holding(
             guild_id=spec.guild_id, user_id=spec.user_id, amount=estimate, job_id=run.job_id, reason=f"/{spec.command}"
         ) as hold:
-            notice = ProgressNotice(run.output, estimate=estimate)
+            notice = ProgressNotice(run.output, estimate=estimate, settings=describe_settings(spec.defaults_used))
             await notice.update()
             try:
                 response = await self._client.execute(request, on_queue=notice.update)

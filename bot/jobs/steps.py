@@ -16,6 +16,7 @@ from bot.ideogram import (
     build_request,
 )
 from bot.images import PreparedImage, fit_for_upload, prepare_input, prepare_mask, square_for_reframe
+from bot.jobs.defaults import defaults_note
 from bot.jobs.model import JobSpec, OutputFile, Posted, Result
 from bot.ledger import Balance, ResultImage
 
@@ -28,7 +29,7 @@ class Prepared:
 
 async def prepare(spec: JobSpec, *, max_upload: int) -> Prepared:
     """Fetch the attachments, check and normalise them, and build the request the API will get."""
-    notes: list[Text] = []
+    notes: list[Text] = [*defaults_note(spec)]
     data = dict(zip(spec.files, await asyncio.gather(*(f.read() for f in spec.files.values())), strict=True))
     images: dict[str, bytes] = {}
     main: PreparedImage | None = None

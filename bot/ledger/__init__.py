@@ -25,6 +25,7 @@ from bot.ledger.errors import AmountTooLarge, BudgetExceeded, BudgetScope, HoldS
 from bot.ledger.export import CSV_COLUMNS, entries_csv
 from bot.ledger.holds import CRASH_RELEASE_REASON, CRASH_UNCERTAIN_REASON, CRASH_WRITE_OFF_REASON
 from bot.ledger.ledger import Ledger
+from bot.ledger.member_settings import SETTING_NAMES, MemberSettings
 from bot.ledger.models import (
     AllowanceSource,
     Balance,
@@ -41,6 +42,7 @@ from bot.ledger.models import (
     UsageRow,
 )
 from bot.ledger.periods import PERIODS, Period, period_bounds, utc_now
+from bot.ledger.policy import Policy, ServerPolicy
 
 __all__ = [
     "CRASH_RELEASE_REASON",
@@ -50,6 +52,7 @@ __all__ = [
     "LATEST_VERSION",
     "MAX_AMOUNT",
     "PERIODS",
+    "SETTING_NAMES",
     "AllowanceSource",
     "AmountTooLarge",
     "Balance",
@@ -65,11 +68,14 @@ __all__ = [
     "JobStatus",
     "Ledger",
     "LedgerError",
+    "MemberSettings",
     "Migration",
     "Period",
+    "Policy",
     "RefundRefused",
     "Report",
     "ResultImage",
+    "ServerPolicy",
     "ServerSettings",
     "Spender",
     "Terms",

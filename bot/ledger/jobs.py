@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 import aiosqlite
@@ -15,6 +16,7 @@ from bot.ledger.errors import LedgerError
 from bot.ledger.models import Job, JobResult, ResultImage
 from bot.ledger.periods import from_us
 from bot.ledger.sqlite import jobs as sql
+from bot.ledger.sqlite.jobs import JOB_COLUMNS as _JOB_COLUMNS
 from bot.ledger.sqlite.jobs import JOB_FIELDS as _JOB_FIELDS
 
 
@@ -111,29 +113,65 @@ class JobRecords:
         rows = await self._db.statement(sql.JOB, (job_id,))
         return _job(rows[0]) if rows else None
 
+    async def member_jobs(self, guild_id: int, user_id: int, *, limit: int, offset: int = 0) -> list[tuple[Job, int]]:
+        """The member's jobs in this server, newest first (`limit` of them after skipping `offset`), each with
+        the number of images it posted."""
+        rows = await self._db.statement(
+            f"SELECT {_JOB_COLUMNS}, (SELECT COUNT(*) FROM result_images AS r"
+            " WHERE r.job_id = jobs.id AND r.attachment_id IS NOT NULL)"
+            " FROM jobs WHERE guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            (guild_id, user_id, limit, offset),
+        )
+        return [(_job(row[:-1]), int(row[-1])) for row in rows]
+
+    async def count_member_jobs(self, guild_id: int, user_id: int) -> int:
+        rows = await self._db.statement(
+            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        return int(rows[0][0])
+
+    async def last_job_started(self, guild_id: int, user_id: int) -> datetime | None:
+        """When the member last started a job in this server (for the cooldown), or None."""
+        rows = await self._db.statement(
+            "SELECT created_at FROM jobs WHERE guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1",
+            (guild_id, user_id),
+        )
+        return from_us(rows[0][0]) if rows else None
+
     async def find_result(self, message_id: int) -> JobResult | None:
         """The job whose result is shown by `message_id`, with its images in order, or None."""
+        return await self._db.run(lambda conn: _result(conn, "message_id", message_id))
 
-        async def work(conn: aiosqlite.Connection) -> JobResult | None:
-            async with transaction(conn, "DEFERRED"):
-                jobs = list(await conn.execute_fetchall(sql.JOB_BY_MESSAGE, (message_id,)))
-                if not jobs:
-                    return None
-                images = await conn.execute_fetchall(sql.IMAGES, (jobs[0][0],))
-            job = _job(jobs[0])
-            return JobResult(
-                **{name: getattr(job, name) for name in _JOB_FIELDS},
-                images=tuple(
-                    ResultImage(index, attachment, url, digest, bool(safe), seed, prompt)
-                    for index, attachment, url, digest, safe, seed, prompt in images
-                ),
-            )
-
-        return await self._db.run(work)
+    async def job_result(self, job_id: int) -> JobResult | None:
+        """The job `job_id` with its images in order (none unless it succeeded), or None."""
+        return await self._db.run(lambda conn: _result(conn, "id", job_id))
 
     async def get_state(self, key: str) -> str | None:
         rows = await self._db.statement(sql.GET_STATE, (key,))
         return str(rows[0][0]) if rows else None
 
     async def set_state(self, key: str, value: str) -> None:
-        await self._db.statement(sql.SET_STATE, (key, value))
+        await self._db.statement(
+            "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+async def _result(conn: aiosqlite.Connection, column: Literal["id", "message_id"], value: int) -> JobResult | None:
+    async with transaction(conn, "DEFERRED"):
+        jobs = list(await conn.execute_fetchall(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {column} = ?", (value,)))
+        if not jobs:
+            return None
+        images = await conn.execute_fetchall(
+            "SELECT idx, attachment_id, url, sha256, is_safe, seed, prompt FROM result_images"
+            " WHERE job_id = ? ORDER BY idx",
+            (jobs[0][0],),
+        )
+    job = _job(jobs[0])
+    return JobResult(
+        **{name: getattr(job, name) for name in _JOB_FIELDS},
+        images=tuple(
+            ResultImage(index, attachment, url, digest, bool(safe), seed, prompt)
+            for index, attachment, url, digest, safe, seed, prompt in images
+        ),
+    )

@@ -10,12 +10,15 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bot.ledger.backends import open_database
 from bot.ledger.budgets import Budgets
 from bot.ledger.context import Context, Terms
 from bot.ledger.db import Database
 from bot.ledger.holds import Holds
 from bot.ledger.jobs import JobRecords
+from bot.ledger.member_settings import MemberSettings
 from bot.ledger.periods import Period, utc_now
+from bot.ledger.policy import Policy
 from bot.ledger.reports import Reports
 
 
@@ -53,6 +56,8 @@ class Ledger:
         self.budgets = Budgets(self.context)
         self.reports = Reports(self.context)
         self.jobs = JobRecords(self.context)
+        self.member_settings = MemberSettings(db)
+        self.policy = Policy(db)
 
         # Money for jobs.
         self.hold = self.holds.hold
@@ -86,6 +91,10 @@ class Ledger:
         self.fail_job = self.jobs.fail_job
         self.job = self.jobs.job
         self.find_result = self.jobs.find_result
+        self.job_result = self.jobs.job_result
+        self.member_jobs = self.jobs.member_jobs
+        self.count_member_jobs = self.jobs.count_member_jobs
+        self.last_job_started = self.jobs.last_job_started
         self.get_state = self.jobs.get_state
         self.set_state = self.jobs.set_state
 
@@ -111,7 +120,7 @@ class Ledger:
             max_allowance=max_allowance,
             instance_id=instance_id,
         )
-        db = await Database.open(path)
+        db = await open_database(path)  # a postgresql:// URL puts the ledger in PostgreSQL
         return cls(
             db,
             default_allowance=terms.default_allowance,
@@ -126,3 +135,7 @@ class Ledger:
     async def close(self) -> None:
         """Finish what is queued and close the database (safe to call twice)."""
         await self.context.db.close()
+
+    def now(self) -> datetime:
+        """The ledger's idea of now (aware UTC; tests move it)."""
+        return self.context.clock()

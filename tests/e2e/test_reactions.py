@@ -160,7 +160,7 @@ async def test_keycaps_pick_the_image_and_a_missing_one_is_refused(running: Worl
     assert len(remixes(running)) == 1
     refusal = replies_to(running, result)[-1]
     assert refusal.content == (
-        f"{running.member.mention} This result has 3 image(s), so there is no image 5 to remix. Nothing was charged."
+        f"{running.member.mention} This result has 3 images, so there is no image 5 to remix. Nothing was charged."
     )
     await running.discord.wait_for(lambda: refusal.deleted, what="the refusal to delete itself")
     assert await spent(running, running.member) == 90_000  # the original only

@@ -3,6 +3,7 @@ zh-TW translation with the same placeholders and every plural form, and the tran
 
 from __future__ import annotations
 
+import gettext
 import re
 
 import discord
@@ -79,6 +80,20 @@ def test_translations_keep_the_placeholders_and_every_plural_form(lang: str) -> 
             elif placeholders(form) != expected:
                 problems.append(f"{msgid!r}: {sorted(placeholders(form))} != {sorted(expected)}")
     assert problems == []
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_each_message_is_in_the_file_once(lang: str) -> None:
+    """Babel keeps the last of two entries with one msgid; a merge that leaves both hides a translation."""
+    ids = re.findall(r'^msgid "(.+)"$', i18n.po_path(lang).read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert [msgid for msgid in set(ids) if ids.count(msgid) > 1] == []
+
+
+async def test_every_translation_is_still_used() -> None:
+    """A message changed or removed in the code leaves a stale entry: remove it too."""
+    used = {m.msgid for m in code_messages()} | {s.text for s in await tree_strings()}
+    for lang in TRANSLATED:
+        assert [msgid for msgid in entries(lang) if msgid not in used] == [], f"stale entries in {lang}"
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -187,3 +202,19 @@ def test_an_invalid_request_names_its_command_inside_the_catalogue_sentence() ->
     worded = error.worded(lambda operation: "/imagine")
     assert isinstance(worded.message, Message)
     assert str(worded) == "/imagine needs a `prompt`."
+
+
+def test_a_message_never_fails_the_reply_it_is_in(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert _("Hello {name}, you have {count} left.", name="Ada").render("en") == "Hello Ada, you have {count} left."
+
+    class Broken(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return "{name 你好"  # an unclosed brace: it does not format
+
+    monkeypatch.setattr(
+        i18n, "translations", lambda lang: Broken() if lang == SIMPLIFIED else gettext.NullTranslations()
+    )
+    assert _("Hello {name}.", name="Ada").render("zh-CN") == "Hello Ada."
+    assert "does not format" in caplog.text

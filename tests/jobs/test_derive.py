@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import UserFacingError
 from bot.jobs import ImageSource, InputFile, JobSpec, derive
+from bot.jobs.defaults import with_member_defaults
 from bot.ledger import JobResult, ResultImage
 
 WHO = derive.Requester(guild_id=1, channel_id=2, user_id=3)
@@ -57,7 +58,7 @@ def test_image_n_counts_posted_images_only() -> None:
     assert derive.result_image(job(prompt="p"), 2).attachment_id == 503
     with pytest.raises(UserFacingError) as refused:
         derive.result_image(job(prompt="p"), 3)
-    assert str(refused.value) == "This result has 2 image(s), so there is no image 3."
+    assert str(refused.value) == "This result has 2 images, so there is no image 3."
 
 
 @pytest.mark.parametrize(("strength", "weight"), [("subtle", 80), ("strong", 35)])
@@ -76,12 +77,14 @@ def test_vary_is_a_v3_remix_with_the_prompt_and_carried_settings(strength: deriv
 
 
 def test_member_defaults_are_the_weakest_layer_and_only_where_they_apply() -> None:
+    # Derivations leave the member's defaults to the runner (`with_member_defaults`), as for every job.
     source = job(prompt="a fox", rendering_speed="TURBO")
     defaults = {"rendering_speed": "QUALITY", "num_images": 2, "magic_prompt": "OFF"}
-    spec = derive.remix(source, image(), WHO, prompt="a fox", image_weight=50, defaults=defaults)
+    spec = with_member_defaults(derive.remix(source, image(), WHO, prompt="a fox", image_weight=50), defaults)
     assert spec.options["rendering_speed"] == "TURBO"  # the source job's setting wins over the default
     assert spec.options["num_images"] == 2  # the default fills what nothing else set
-    upscale = derive.upscale(source, image(), WHO, defaults=defaults)
+    assert spec.defaults_used == {"num_images": 2, "magic_prompt": "OFF"}
+    upscale = with_member_defaults(derive.upscale(source, image(), WHO), defaults)
     assert upscale.options == {"num_images": 2, "magic_prompt": "OFF"}  # upscale takes no rendering speed
 
 

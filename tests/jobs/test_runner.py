@@ -99,7 +99,7 @@ class FakeOutput:
     async def started(self) -> None:
         self.calls.append("started")
 
-    async def progress(self, *, position: int | None, estimate: int) -> None:
+    async def progress(self, *, position: int | None, estimate: int, settings: str = "") -> None:
         pass  # shown without making the job wait: its timing is the notice's own test
 
     async def deliver(self, result: Result) -> Posted:

@@ -20,7 +20,7 @@ REMOVE_DEFAULT: Final = (
 SET_DEFAULT: Final = (
     "INSERT INTO guild_settings (guild_id, default_allowance, default_period) VALUES (?, ?, ?)"
     " ON CONFLICT DO UPDATE SET default_allowance = excluded.default_allowance,"
-    " default_period = COALESCE(excluded.default_period, default_period)"
+    " default_period = COALESCE(excluded.default_period, guild_settings.default_period)"
 )
 SET_CAP: Final = (
     "INSERT INTO guild_settings (guild_id, cap_amount, cap_period) VALUES (?, ?, ?)"

@@ -46,7 +46,9 @@ RETURNING id"""
 CAPTURE: Final = _SETTLE.format(kind="capture", amount=":amount", condition=" AND o.amount >= :amount")
 RELEASE: Final = _SETTLE.format(kind="release", amount="o.amount", condition="")
 UNCERTAIN: Final = _SETTLE.format(kind="uncertain", amount="o.amount", condition="")
-WRITE_OFF: Final = _SETTLE.format(kind="write-off", amount="min(:amount, o.amount)", condition=" AND :amount > 0")
+WRITE_OFF: Final = _SETTLE.format(
+    kind="write-off", amount="CASE WHEN :amount < o.amount THEN :amount ELSE o.amount END", condition=" AND :amount > 0"
+)
 
 # A hold of this instance with what its job's record says about the request: for failure settlements.
 HOLD_OUTCOME: Final = """

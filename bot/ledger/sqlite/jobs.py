@@ -9,7 +9,7 @@ from bot.ledger.models import Job
 
 # Job's fields in order; the jobs table names them the same, except its key `id`.
 JOB_FIELDS: Final = tuple(field.name for field in fields(Job))
-_JOB_COLUMNS: Final = ", ".join(("id", *JOB_FIELDS[1:]))
+JOB_COLUMNS: Final = ", ".join(("id", *JOB_FIELDS[1:]))
 
 CREATE_JOB: Final = (
     "INSERT INTO jobs (guild_id, channel_id, user_id, command, operation, parameters, prompt, created_at,"
@@ -26,8 +26,8 @@ ADD_IMAGE: Final = (
 FAIL_JOB: Final = (
     "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running' RETURNING id"
 )
-JOB: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?"
-JOB_BY_MESSAGE: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE message_id = ?"
+JOB: Final = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
+JOB_BY_MESSAGE: Final = f"SELECT {JOB_COLUMNS} FROM jobs WHERE message_id = ?"
 IMAGES: Final = (
     "SELECT idx, attachment_id, url, sha256, is_safe, seed, prompt FROM result_images WHERE job_id = ? ORDER BY idx"
 )

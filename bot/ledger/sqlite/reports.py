@@ -31,18 +31,18 @@ TOTALS: Final = (
 )
 SPENDERS: Final = (
     "SELECT user_id, SUM(spent - refunded) AS total, SUM(captures) FROM member_days"
-    " WHERE guild_id = ? AND day >= ? AND day < ? GROUP BY user_id HAVING total > 0"
+    " WHERE guild_id = ? AND day >= ? AND day < ? GROUP BY user_id HAVING SUM(spent - refunded) > 0"
     " ORDER BY total DESC, user_id LIMIT ?"
 )
 # Money that moved (by when it moved), per server.
 USAGE: Final = """
 SELECT guild_id,
-       COALESCE(SUM(iif(kind = 'capture', amount, 0)), 0),
-       COALESCE(SUM(iif(kind = 'refund', amount, 0)), 0),
-       COALESCE(SUM(iif(kind = 'write-off', amount, 0)), 0),
-       COALESCE(SUM(iif(kind = 'uncertain', amount, 0)), 0)
+       COALESCE(SUM(CASE WHEN kind = 'capture' THEN amount ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN kind = 'write-off' THEN amount ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN kind = 'uncertain' THEN amount ELSE 0 END), 0)
 FROM ledger
 WHERE kind IN ('capture', 'refund', 'write-off', 'uncertain') AND created_at >= :since
-  AND (:guild_id IS NULL OR guild_id = :guild_id)
+  AND (CAST(:guild_id AS BIGINT) IS NULL OR guild_id = :guild_id)
 GROUP BY guild_id
 ORDER BY guild_id"""

@@ -1,0 +1,151 @@
+"""Per-server policy (`/policy`): where generation works, blocked words, a cooldown, extra moderator roles and
+a log channel.
+
+Every job reads the policy before anything is held, so reads go through one cache; every write here drops the
+server's entry. Another process sharing the database sees a change within `ttl_s`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import aiosqlite
+
+from bot.blocklist import normalise
+from bot.ledger.db import Database, transaction
+
+DEFAULT_TTL_S: Final = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPolicy:
+    """A server's policy as it applies now. `channel_ids` empty: generation works in every channel."""
+
+    guild_id: int
+    channel_ids: frozenset[int]
+    blocked_words: tuple[str, ...]
+    cooldown_s: int
+    moderator_role_ids: frozenset[int]
+    log_channel_id: int | None
+
+
+class Policy:
+    """The policy part of the ledger; it shares the ledger's database."""
+
+    def __init__(
+        self, db: Database, *, ttl_s: float = DEFAULT_TTL_S, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._db = db
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._cache: dict[int, tuple[float, ServerPolicy]] = {}
+        self._writes = 0  # a read that overlapped a write is not cached
+
+    async def get(self, guild_id: int) -> ServerPolicy:
+        cached = self._cache.get(guild_id)
+        now = self._monotonic()
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return cached[1]
+        writes = self._writes
+        policy = await self._db.run(lambda conn: _read(conn, guild_id))
+        if writes == self._writes:
+            self._cache[guild_id] = (now, policy)
+        return policy
+
+    def invalidate(self, guild_id: int) -> None:
+        """Forget the cached policy (for writers outside this part, e.g. `Ledger.set_moderator_roles`)."""
+        self._writes += 1
+        self._cache.pop(guild_id, None)
+
+    async def add_channel(self, guild_id: int, channel_id: int) -> None:
+        await self._write(
+            guild_id, "INSERT INTO policy_channels VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, channel_id)
+        )
+
+    async def remove_channel(self, guild_id: int, channel_id: int) -> None:
+        await self._write(
+            guild_id, "DELETE FROM policy_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+        )
+
+    async def clear_channels(self, guild_id: int) -> None:
+        await self._write(guild_id, "DELETE FROM policy_channels WHERE guild_id = ?", (guild_id,))
+
+    async def add_word(self, guild_id: int, word: str) -> str:
+        """Block `word` (a word or phrase); returns it as stored and matched (normalised)."""
+        normal = normalise(word)
+        if not normal:
+            raise ValueError("a blocked word cannot be empty")
+        await self._write(
+            guild_id, "INSERT INTO blocked_words VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, normal)
+        )
+        return normal
+
+    async def remove_word(self, guild_id: int, word: str) -> bool:
+        """Unblock `word`; False if it was not blocked."""
+        rows = await self._write(
+            guild_id,
+            "DELETE FROM blocked_words WHERE guild_id = ? AND word = ? RETURNING word",
+            (guild_id, normalise(word)),
+        )
+        return bool(rows)
+
+    async def set_cooldown(self, guild_id: int, seconds: int) -> None:
+        if seconds < 0:
+            raise ValueError(f"a cooldown cannot be negative, got {seconds}")
+        await self._write(
+            guild_id,
+            "INSERT INTO guild_policy (guild_id, cooldown_s) VALUES (?, ?)"
+            " ON CONFLICT DO UPDATE SET cooldown_s = excluded.cooldown_s",
+            (guild_id, seconds),
+        )
+
+    async def set_log_channel(self, guild_id: int, channel_id: int | None) -> None:
+        await self._write(
+            guild_id,
+            "INSERT INTO guild_policy (guild_id, log_channel_id) VALUES (?, ?)"
+            " ON CONFLICT DO UPDATE SET log_channel_id = excluded.log_channel_id",
+            (guild_id, channel_id),
+        )
+
+    async def add_moderator_role(self, guild_id: int, role_id: int) -> None:
+        await self._write(
+            guild_id, "INSERT INTO moderator_roles VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, role_id)
+        )
+
+    async def remove_moderator_role(self, guild_id: int, role_id: int) -> None:
+        await self._write(
+            guild_id, "DELETE FROM moderator_roles WHERE guild_id = ? AND role_id = ?", (guild_id, role_id)
+        )
+
+    async def _write(self, guild_id: int, statement: str, values: tuple[object, ...]) -> list[object]:
+        self.invalidate(guild_id)
+        try:
+            return list(await self._db.statement(statement, values))
+        finally:
+            self.invalidate(guild_id)
+
+
+async def _read(conn: aiosqlite.Connection, guild_id: int) -> ServerPolicy:
+    async with transaction(conn, "DEFERRED"):
+        settings = list(
+            await conn.execute_fetchall(
+                "SELECT cooldown_s, log_channel_id FROM guild_policy WHERE guild_id = ?", (guild_id,)
+            )
+        )
+        channels = await conn.execute_fetchall("SELECT channel_id FROM policy_channels WHERE guild_id = ?", (guild_id,))
+        words = await conn.execute_fetchall(
+            "SELECT word FROM blocked_words WHERE guild_id = ? ORDER BY word", (guild_id,)
+        )
+        roles = await conn.execute_fetchall("SELECT role_id FROM moderator_roles WHERE guild_id = ?", (guild_id,))
+    cooldown, log_channel = settings[0] if settings else (0, None)
+    return ServerPolicy(
+        guild_id=guild_id,
+        channel_ids=frozenset(int(channel) for (channel,) in channels),
+        blocked_words=tuple(str(word) for (word,) in words),
+        cooldown_s=int(cooldown),
+        moderator_role_ids=frozenset(int(role) for (role,) in roles),
+        log_channel_id=None if log_channel is None else int(log_channel),
+    )

@@ -1,0 +1,90 @@
+"""The members' parts of the ledger: member settings, the policy (cached, invalidated on write) and job history."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.blocklist import blocked_word_in, normalise
+from bot.ledger import Ledger, ResultImage
+
+from .conftest import ALICE, BOB, GUILD, new_job
+
+
+async def test_member_settings_are_kept_per_member_and_server(ledger: Ledger) -> None:
+    settings = ledger.member_settings
+    assert await settings.get(GUILD, ALICE) == {}
+    await settings.update(GUILD, ALICE, {"num_images": 2, "model": "V_2"})
+    assert await settings.update(GUILD, ALICE, {"rendering_speed": "TURBO"}) == {
+        "model": "V_2",
+        "rendering_speed": "TURBO",
+        "num_images": 2,
+    }
+    assert await settings.get(GUILD, BOB) == {}
+    assert await settings.get(GUILD + 1, ALICE) == {}
+    await settings.reset(GUILD, ALICE)
+    assert await settings.get(GUILD, ALICE) == {}
+    with pytest.raises(ValueError, match="not a member setting: seed"):
+        await settings.update(GUILD, ALICE, {"seed": 1})
+
+
+async def test_the_policy_is_cached_and_every_write_is_seen_at_once(ledger: Ledger) -> None:
+    policy = ledger.policy
+    empty = await policy.get(GUILD)
+    assert (empty.channel_ids, empty.blocked_words, empty.cooldown_s, empty.log_channel_id) == (
+        frozenset(),
+        (),
+        0,
+        None,
+    )
+    assert await policy.get(GUILD) is empty  # served from the cache
+    await policy.add_channel(GUILD, 5)
+    await policy.add_word(GUILD, "  Sea   SERPENT ")
+    await policy.set_cooldown(GUILD, 30)
+    await policy.set_log_channel(GUILD, 77)
+    await policy.add_moderator_role(GUILD, 9)
+    now = await policy.get(GUILD)
+    assert (now.channel_ids, now.blocked_words, now.cooldown_s, now.log_channel_id) == ({5}, ("sea serpent",), 30, 77)
+    assert now.moderator_role_ids == {9}
+    assert await policy.remove_word(GUILD, "sea serpent")
+    assert not await policy.remove_word(GUILD, "sea serpent")
+    await policy.remove_channel(GUILD, 5)
+    await policy.remove_moderator_role(GUILD, 9)
+    await policy.set_log_channel(GUILD, None)
+    after = await policy.get(GUILD)
+    assert (after.channel_ids, after.blocked_words, after.log_channel_id, after.moderator_role_ids) == (
+        frozenset(),
+        (),
+        None,
+        frozenset(),
+    )
+    assert (await policy.get(GUILD + 1)).cooldown_s == 0  # per server
+
+
+def test_blocked_words_match_across_case_width_and_only_whole_latin_words() -> None:
+    words = [normalise("Dragon"), normalise("海龙")]
+    assert blocked_word_in("A ＤＲＡＧＯＮ!", words) == "dragon"
+    assert blocked_word_in("two dragons", words) == "dragon"
+    assert blocked_word_in("dragonfly", words) is None
+    assert blocked_word_in("snapdragon", words) is None
+    assert blocked_word_in("一条海龙在游泳", words) == "海龙"
+    assert blocked_word_in("a sea horse", words) is None
+
+
+async def test_member_jobs_newest_first_in_pages(ledger: Ledger) -> None:
+    ids = [await new_job(ledger) for _ in range(12)]
+    await new_job(ledger, BOB)
+    image = ResultImage(0, 123, "https://cdn/x.png", None, True, 1, None)
+    await ledger.finish_job(ids[-1], cost=30_000, message_id=999, seed=1, images=[image])
+    assert await ledger.count_member_jobs(GUILD, ALICE) == 12
+    first = await ledger.member_jobs(GUILD, ALICE, limit=5)
+    assert [job.job_id for job, _ in first] == ids[::-1][:5]
+    assert [count for _, count in first] == [1, 0, 0, 0, 0]
+    last = await ledger.member_jobs(GUILD, ALICE, limit=5, offset=10)
+    assert [job.job_id for job, _ in last] == ids[1::-1]
+    result = await ledger.job_result(ids[-1])
+    assert result is not None
+    assert [image.attachment_id for image in result.images] == [123]
+    assert await ledger.job_result(10_000) is None
+    started = await ledger.last_job_started(GUILD, ALICE)
+    assert started == ledger.now()
+    assert await ledger.last_job_started(GUILD + 1, ALICE) is None

@@ -5,6 +5,8 @@ uncertain at the hold's amount. Neither is the member's spend, and the member is
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,28 @@ async def test_a_process_killed_while_the_request_is_at_the_api_leaves_an_uncert
     await world.start_bot()  # the next start settles what the killed process left behind
     await assert_not_charged(world)
     assert await job_entries(world) == [("hold", TURBO), ("uncertain", TURBO)]
+
+
+async def test_the_report_csv_shows_write_offs_and_uncertain_entries_apart_from_the_members_spend(
+    world: World,
+) -> None:
+    await world.start_bot(ideogram={"timeout_s": 0.3})
+    world.ideogram.inject(ServerError(500), route="/images")
+    await failed_privately(world, await world.slash("imagine", prompt="lost", num_images=2, rendering_speed="TURBO"))
+    world.ideogram.inject(Latency(5))
+    await failed_privately(world, await world.slash("imagine", prompt="slow", rendering_speed="TURBO"))
+
+    report = await world.discord.slash(world.guild, world.channel, world.moderator, "budget report")
+    message = await report.wait_for(lambda i: i.original is not None and not i.original.loading and i.original)
+    ((_, data),) = message.files
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    first, second = (job["id"] for job in await jobs(world))
+    member = str(world.member.id)
+    assert {"kind": "write-off", "amount_usd": "0.06", "member_id": member, "job_id": str(first)}.items() <= next(
+        row for row in rows if row["kind"] == "write-off"
+    ).items()
+    assert {"kind": "uncertain", "amount_usd": "0.03", "member_id": member, "job_id": str(second)}.items() <= next(
+        row for row in rows if row["kind"] == "uncertain"
+    ).items()
+    assert not [row for row in rows if row["kind"] == "capture"]
+    assert (await balance(world)).spent == 0

@@ -159,6 +159,7 @@ class JobRunner:
                 operation=spec.operation,
                 parameters=recorded_parameters(spec),
                 prompt=str(spec.options.get("prompt") or ""),
+                source_job_id=spec.source_job_id,
             )
             response = await self._call(run, prepared.request)
         except Exception as error:

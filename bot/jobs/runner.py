@@ -171,6 +171,7 @@ class JobRunner:
                 operation=spec.operation,
                 parameters=recorded_parameters(spec),
                 prompt=str(spec.options.get("prompt") or ""),
+                source_job_id=spec.source_job_id,
             )
         except Exception as error:
             return await self._fail(run, error)

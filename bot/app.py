@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot import startup
 from bot.audit import AuditEvent
 from bot.config import ConfigError, Secrets, Settings
+from bot.i18n import Text
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
 from bot.ledger import Ledger, LedgerError, utc_now
@@ -185,9 +186,9 @@ class IdeogramBot(commands.AutoShardedBot):
         *,
         guild_id: int,
         actor_id: int,
-        what: str,
-        old: str | None = None,
-        new: str | None = None,
+        what: Text,
+        old: Text | None = None,
+        new: Text | None = None,
         channel_id: int | None = None,
     ) -> None:
         """Tell the server's log channel (or `channel_id`) about a budget change, refund or policy change:

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-CHANGE: Final = "{actor} changed {what}: {old} → {new} ({when})"
-ACTION: Final = "{actor} {what} ({when})"
+from bot.i18n import Text, _
+
+CHANGE: Final = _("{actor} changed {what}: {old} → {new} ({when})")
+ACTION: Final = _("{actor} {what} ({when})")
+NONE: Final = _("none")
 
 
 @dataclass(frozen=True)
@@ -21,15 +24,17 @@ class AuditEvent:
 
     guild_id: int
     actor_id: int
-    what: str
-    old: str | None
-    new: str | None
+    what: Text
+    old: Text | None
+    new: Text | None
     when: datetime
     channel_id: int | None = None  # post here rather than to the policy's log channel (turning it off)
 
-    def text(self) -> str:
+    def text(self, locale: object | None = None) -> str:
+        """The log line in `locale` (the server's language)."""
         actor = f"<@{self.actor_id}>"
         when = f"<t:{int(self.when.timestamp())}:f>"
         if self.old is None and self.new is None:
-            return ACTION.format(actor=actor, what=self.what, when=when)
-        return CHANGE.format(actor=actor, what=self.what, old=self.old or "none", new=self.new or "none", when=when)
+            return ACTION.with_params(actor=actor, what=self.what, when=when).render(locale)
+        old, new = self.old or NONE, self.new or NONE
+        return CHANGE.with_params(actor=actor, what=self.what, old=old, new=new, when=when).render(locale)

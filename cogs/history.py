@@ -12,9 +12,10 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
+from bot.i18n import _, _n
 from bot.jobs import derive
 from bot.ledger import Job, JobResult
-from bot.money import format_amount
+from bot.money import Amount
 from cogs.feedback import report_error
 from cogs.layout import actions_view
 from cogs.result_info import info_embed
@@ -24,13 +25,21 @@ Interaction = discord.Interaction[IdeogramBot]
 
 PAGE_SIZE: Final = 10
 PROMPT_CLIP: Final = 60
-HISTORY_TITLE: Final = "Your jobs in this server"
-NO_JOBS: Final = "You haven't started any jobs here yet. Try `/imagine`."
-PAGE_FOOTER: Final = "Page {page} of {pages} · {total} jobs · /job id shows one in full"
+HISTORY_TITLE: Final = _("Your jobs in this server")
+NO_JOBS: Final = _("You haven't started any jobs here yet. Try `/imagine`.")
+NOT_IN_SERVER: Final = _("Your history belongs to a server; use /history there.")
+PAGE_FOOTER: Final = _("Page {page} of {pages} · {total} jobs · /job id shows one in full")
+# not translated: a line's layout; its words are parameters
 HISTORY_LINE: Final = "`#{job_id}` {when} · /{command} · {prompt} · {images} · {cost} · {status}{link}"
-NO_SUCH_JOB: Final = "There is no job #{job_id} in this server. `/history` lists yours."
-NOT_YOURS: Final = "Job #{job_id} isn't yours; only its author or a moderator can see it."
-STATUS_WORDS: Final = {"running": "running", "succeeded": "done", "failed": "failed"}
+NO_PROMPT: Final = _("no prompt")
+RESULT_LINK: Final = _("result")
+JUMP: Final = _("jump to it")
+PREVIOUS: Final = _("Previous")
+NEXT: Final = _("Next")
+NO_SUCH_JOB: Final = _("There is no job #{job_id} in this server. `/history` lists yours.")
+NOT_YOURS: Final = _("Job #{job_id} isn't yours; only its author or a moderator can see it.")
+STATUS_WORDS: Final = {"running": _("running"), "succeeded": _("done"), "failed": _("failed")}
+FIELD_NAMES: Final = {"status": _("Status"), "result": _("Result"), "error": _("Why it failed")}
 
 
 def clip(text: str, limit: int) -> str:
@@ -48,17 +57,18 @@ def when(job: Job) -> str:
     return f"<t:{int(job.created_at.timestamp())}:f>"
 
 
-def history_line(job: Job, images: int) -> str:
+def history_line(job: Job, images: int, locale: object | None) -> str:
     url = jump_url(job)
+    prompt = f'"{discord.utils.escape_markdown(clip(job.prompt, PROMPT_CLIP))}"' if job.prompt else None
     return HISTORY_LINE.format(
         job_id=job.job_id,
         when=when(job),
         command=job.command,
-        prompt=f'"{discord.utils.escape_markdown(clip(job.prompt, PROMPT_CLIP))}"' if job.prompt else "no prompt",
-        images=f"{images} image{'' if images == 1 else 's'}",
-        cost=format_amount(job.cost or 0),
-        status=STATUS_WORDS[job.status],
-        link=f" · [result]({url})" if url else "",
+        prompt=prompt or NO_PROMPT.render(locale),
+        images=_n("{count} image", "{count} images", count=images).render(locale),
+        cost=Amount(job.cost or 0).render(locale),
+        status=STATUS_WORDS[job.status].render(locale),
+        link=f" · [{RESULT_LINK.render(locale)}]({url})" if url else "",
     )
 
 
@@ -68,7 +78,7 @@ class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"his
     def __init__(self, page: int, *, label: str = "", disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label or f"Page {page + 1}",
+                label=label or str(page + 1),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"history:{page}",
                 disabled=disabled,
@@ -94,18 +104,20 @@ class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"his
 
 async def history_page(bot: IdeogramBot, interaction: Interaction, page: int) -> tuple[discord.Embed, discord.ui.View]:
     if interaction.guild_id is None:
-        raise UserFacingError("Your history belongs to a server; use /history there.")
+        raise UserFacingError(NOT_IN_SERVER)
     guild_id, user_id = interaction.guild_id, interaction.user.id
     total = await bot.ledger.count_member_jobs(guild_id, user_id)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages - 1)
     jobs = await bot.ledger.member_jobs(guild_id, user_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-    embed = discord.Embed(title=HISTORY_TITLE, colour=discord.Colour.blurple())
-    embed.description = "\n".join(history_line(job, images) for job, images in jobs) or NO_JOBS
-    embed.set_footer(text=PAGE_FOOTER.format(page=page + 1, pages=pages, total=total))
+    locale = interaction.locale
+    embed = discord.Embed(title=HISTORY_TITLE.render(locale), colour=discord.Colour.blurple())
+    lines = [history_line(job, images, locale) for job, images in jobs]
+    embed.description = "\n".join(lines) or NO_JOBS.render(locale)
+    embed.set_footer(text=PAGE_FOOTER.with_params(page=page + 1, pages=pages, total=total).render(locale))
     view = discord.ui.View(timeout=None)
-    view.add_item(HistoryPage(max(page - 1, 0), label="Previous", disabled=page == 0))
-    view.add_item(HistoryPage(page + 1, label="Next", disabled=page + 1 >= pages))
+    view.add_item(HistoryPage(max(page - 1, 0), label=PREVIOUS.render(locale), disabled=page == 0))
+    view.add_item(HistoryPage(page + 1, label=NEXT.render(locale), disabled=page + 1 >= pages))
     view.stop()  # clicks reach the registered HistoryPage template
     return embed, view
 
@@ -113,12 +125,12 @@ async def history_page(bot: IdeogramBot, interaction: Interaction, page: int) ->
 def job_embed(job: JobResult, locale: object | None) -> discord.Embed:
     """A result's Info (parameters, seeds, model, cost, source), with its status, a link and why it failed."""
     embed = info_embed(job, job, locale)
-    embed.add_field(name="Status", value=STATUS_WORDS[job.status])
+    embed.add_field(name=FIELD_NAMES["status"].render(locale), value=STATUS_WORDS[job.status].render(locale))
     url = jump_url(job)
     if url:
-        embed.add_field(name="Result", value=f"[jump to it]({url})")
+        embed.add_field(name=FIELD_NAMES["result"].render(locale), value=f"[{JUMP.render(locale)}]({url})")
     if job.error and job.status == "failed":
-        embed.add_field(name="Why it failed", value=clip(job.error, 1024), inline=False)
+        embed.add_field(name=FIELD_NAMES["error"].render(locale), value=clip(job.error, 1024), inline=False)
     return embed
 
 
@@ -157,9 +169,9 @@ class History(commands.Cog):
         """One job in full: parameters, seeds, cost and a link (yours, or any as a moderator)."""
         job = await self.bot.ledger.job_result(job_id)
         if job is None or job.guild_id != interaction.guild_id:
-            raise UserFacingError(NO_SUCH_JOB.format(job_id=job_id))
+            raise UserFacingError(NO_SUCH_JOB.with_params(job_id=job_id))
         if job.user_id != interaction.user.id and not await self.bot.is_moderator(interaction.user):
-            raise UserFacingError(NOT_YOURS.format(job_id=job_id))
+            raise UserFacingError(NOT_YOURS.with_params(job_id=job_id))
         locale = interaction.locale
         view = await job_actions(self.bot, job, interaction.guild_locale)
         if view is None:

@@ -15,64 +15,76 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
+from bot.i18n import Message, Text, _, render
 from bot.jobs.policy import duration
 from bot.ledger import ServerPolicy
 
 Interaction = discord.Interaction[IdeogramBot]
 
-DENIED: Final = "Only moderators (Manage Server, or a moderator role) can use `/policy`."
-NEEDS_CHANNEL: Final = "Name a channel to {action}, e.g. `/policy channels action:{action} channel:#art`."
-NEEDS_WORD: Final = "Type the word or phrase to {action}, e.g. `/policy words action:{action} word:example`."
-NEEDS_ROLE: Final = "Name a role to {action}, e.g. `/policy moderator_roles action:{action} role:@Helpers`."
-NOT_BLOCKED: Final = "That word wasn't blocked, so nothing changed. `/policy words action:list` shows the list."
-EVERY_CHANNEL: Final = "every channel"
-NO_WORDS: Final = "none"
-NO_COOLDOWN: Final = "off"
-NO_ROLES: Final = "none (Manage Server and the bot's configured roles only)"
-NO_LOG: Final = "off"
-SHOW_TITLE: Final = "This server's policy"
-CHANNELS_NOW: Final = "Image jobs now work in {channels}."
-WORDS_NOW: Final = "Blocked words and phrases: {words}."
-COOLDOWN_NOW: Final = "Cooldown between a member's jobs: {cooldown}."
-ROLES_NOW: Final = "Extra moderator roles: {roles}."
-LOG_NOW: Final = "Log channel: {channel}."
-WHAT_CHANNELS: Final = "the channels where the bot works"
-WHAT_WORDS: Final = "the blocked words"
-WHAT_COOLDOWN: Final = "the cooldown"
-WHAT_ROLES: Final = "the moderator roles"
-WHAT_LOG: Final = "the log channel"
+DENIED: Final = _("Only moderators (Manage Server, or a moderator role) can use `/policy`.")
+NEEDS_CHANNEL: Final = _("Name a channel to {action}, e.g. `/policy channels action:{action} channel:#art`.")
+NEEDS_WORD: Final = _("Type the word or phrase to {action}, e.g. `/policy words action:{action} word:example`.")
+NEEDS_ROLE: Final = _("Name a role to {action}, e.g. `/policy moderator_roles action:{action} role:@Helpers`.")
+NOT_BLOCKED: Final = _("That word wasn't blocked, so nothing changed. `/policy words action:list` shows the list.")
+EVERY_CHANNEL: Final = _("every channel")
+NO_WORDS: Final = _("none")
+NO_COOLDOWN: Final = _("off")
+NO_ROLES: Final = _("none (Manage Server and the bot's configured roles only)")
+NO_LOG: Final = _("off")
+SHOW_TITLE: Final = _("This server's policy")
+CHANNELS_NOW: Final = _("Image jobs now work in {channels}.")
+WORDS_NOW: Final = _("Blocked words and phrases: {words}.")
+COOLDOWN_NOW: Final = _("Cooldown between a member's jobs: {cooldown}.")
+ROLES_NOW: Final = _("Extra moderator roles: {roles}.")
+LOG_NOW: Final = _("Log channel: {channel}.")
+WHAT_CHANNELS: Final = _("the channels where the bot works")
+WHAT_WORDS: Final = _("the blocked words")
+WHAT_COOLDOWN: Final = _("the cooldown")
+WHAT_ROLES: Final = _("the moderator roles")
+WHAT_LOG: Final = _("the log channel")
+FIELDS: Final = {
+    "channels": _("Channels"),
+    "words": _("Blocked words"),
+    "cooldown": _("Cooldown"),
+    "log": _("Log channel"),
+    "roles": _("Moderator roles"),
+}
 
 ListAction = Literal["add", "remove", "list"]
 
 
-def channels_text(ids: Iterable[int]) -> str:
+def channels_text(ids: Iterable[int]) -> Text:
     return ", ".join(f"<#{channel}>" for channel in sorted(ids)) or EVERY_CHANNEL
 
 
-def words_text(words: Iterable[str]) -> str:
+def words_text(words: Iterable[str]) -> Text:
     # Spoilered: a moderator may not want to read them by accident, and the log channel shows them too.
     return ", ".join(f"||{discord.utils.escape_markdown(word)}||" for word in words) or NO_WORDS
 
 
-def cooldown_text(seconds: int) -> str:
-    return str(duration(seconds)) if seconds else NO_COOLDOWN
+def cooldown_text(seconds: int) -> Text:
+    return duration(seconds) if seconds else NO_COOLDOWN
 
 
-def roles_text(ids: Iterable[int]) -> str:
+def roles_text(ids: Iterable[int]) -> Text:
     return ", ".join(f"<@&{role}>" for role in sorted(ids)) or NO_ROLES
 
 
-def log_text(channel_id: int | None) -> str:
+def log_text(channel_id: int | None) -> Text:
     return NO_LOG if channel_id is None else f"<#{channel_id}>"
 
 
-def policy_embed(policy: ServerPolicy) -> discord.Embed:
-    embed = discord.Embed(title=SHOW_TITLE, colour=discord.Colour.blurple())
-    embed.add_field(name="Channels", value=channels_text(policy.channel_ids), inline=False)
-    embed.add_field(name="Blocked words", value=words_text(policy.blocked_words)[:1024], inline=False)
-    embed.add_field(name="Cooldown", value=cooldown_text(policy.cooldown_s))
-    embed.add_field(name="Log channel", value=log_text(policy.log_channel_id))
-    embed.add_field(name="Moderator roles", value=roles_text(policy.moderator_role_ids), inline=False)
+def policy_embed(policy: ServerPolicy, locale: object) -> discord.Embed:
+    embed = discord.Embed(title=SHOW_TITLE.render(locale), colour=discord.Colour.blurple())
+
+    def field(key: str, value: Text, *, inline: bool = True) -> None:
+        embed.add_field(name=FIELDS[key].render(locale), value=render(value, locale)[:1024], inline=inline)
+
+    field("channels", channels_text(policy.channel_ids), inline=False)
+    field("words", words_text(policy.blocked_words), inline=False)
+    field("cooldown", cooldown_text(policy.cooldown_s))
+    field("log", log_text(policy.log_channel_id))
+    field("roles", roles_text(policy.moderator_role_ids), inline=False)
     return embed
 
 
@@ -90,10 +102,18 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         return True
 
     async def _changed(
-        self, interaction: Interaction, what: str, old: str, new: str, reply: str, *, log_to: int | None = None
+        self,
+        interaction: Interaction,
+        what: Message,
+        old: Text,
+        new: Text,
+        reply: Message,
+        *,
+        log_to: int | None = None,
     ) -> None:
-        await interaction.response.send_message(reply, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
-        if old != new:
+        text = reply.render(interaction.locale)[:2000]
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        if str(old) != str(new):
             assert interaction.guild_id is not None
             self.bot.audit(
                 guild_id=interaction.guild_id,
@@ -125,13 +145,13 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         if action == "clear":
             await store.clear_channels(before.guild_id)
         elif channel is None:
-            raise UserFacingError(NEEDS_CHANNEL.format(action=action))
+            raise UserFacingError(NEEDS_CHANNEL.with_params(action=action))
         elif action == "add":
             await store.add_channel(before.guild_id, channel.id)
         else:
             await store.remove_channel(before.guild_id, channel.id)
         old, new = channels_text(before.channel_ids), channels_text((await self._policy(interaction)).channel_ids)
-        await self._changed(interaction, WHAT_CHANNELS, old, new, CHANNELS_NOW.format(channels=new))
+        await self._changed(interaction, WHAT_CHANNELS, old, new, CHANNELS_NOW.with_params(channels=new))
 
     @app_commands.command(name="words")
     @app_commands.describe(action="add, remove, or list the blocked words", word="A word or phrase")
@@ -143,13 +163,13 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         store = self.bot.ledger.policy
         if action != "list":
             if word is None or not word.strip():
-                raise UserFacingError(NEEDS_WORD.format(action=action))
+                raise UserFacingError(NEEDS_WORD.with_params(action=action))
             if action == "add":
                 await store.add_word(before.guild_id, word)
             elif not await store.remove_word(before.guild_id, word):
                 raise UserFacingError(NOT_BLOCKED)
         old, new = words_text(before.blocked_words), words_text((await self._policy(interaction)).blocked_words)
-        await self._changed(interaction, WHAT_WORDS, old, new, WORDS_NOW.format(words=new)[:2000])
+        await self._changed(interaction, WHAT_WORDS, old, new, WORDS_NOW.with_params(words=new))
 
     @app_commands.command(name="cooldown")
     @app_commands.describe(seconds="Seconds a member waits between starting jobs; 0 turns it off")
@@ -158,7 +178,7 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         before = await self._policy(interaction)
         await self.bot.ledger.policy.set_cooldown(before.guild_id, seconds)
         old, new = cooldown_text(before.cooldown_s), cooldown_text(seconds)
-        await self._changed(interaction, WHAT_COOLDOWN, old, new, COOLDOWN_NOW.format(cooldown=new))
+        await self._changed(interaction, WHAT_COOLDOWN, old, new, COOLDOWN_NOW.with_params(cooldown=new))
 
     @app_commands.command(name="moderator_roles")
     @app_commands.describe(action="add, remove, or list the extra moderator roles", role="The role")
@@ -170,14 +190,14 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         store = self.bot.ledger.policy
         if action != "list":
             if role is None:
-                raise UserFacingError(NEEDS_ROLE.format(action=action))
+                raise UserFacingError(NEEDS_ROLE.with_params(action=action))
             if action == "add":
                 await store.add_moderator_role(before.guild_id, role.id)
             else:
                 await store.remove_moderator_role(before.guild_id, role.id)
         old = roles_text(before.moderator_role_ids)
         new = roles_text((await self._policy(interaction)).moderator_role_ids)
-        await self._changed(interaction, WHAT_ROLES, old, new, ROLES_NOW.format(roles=new))
+        await self._changed(interaction, WHAT_ROLES, old, new, ROLES_NOW.with_params(roles=new))
 
     @app_commands.command(name="log_channel")
     @app_commands.describe(channel="Where to post budget and policy changes; leave empty to stop")
@@ -188,12 +208,13 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         old, new = log_text(before.log_channel_id), log_text(None if channel is None else channel.id)
         # Turning the log off is the last thing the old log channel hears.
         log_to = before.log_channel_id if channel is None else None
-        await self._changed(interaction, WHAT_LOG, old, new, LOG_NOW.format(channel=new), log_to=log_to)
+        await self._changed(interaction, WHAT_LOG, old, new, LOG_NOW.with_params(channel=new), log_to=log_to)
 
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:
         """The whole policy at a glance."""
-        await interaction.response.send_message(embed=policy_embed(await self._policy(interaction)), ephemeral=True)
+        embed = policy_embed(await self._policy(interaction), interaction.locale)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 async def setup(bot: IdeogramBot) -> None:

@@ -11,26 +11,30 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import IdeogramBot
+from bot.i18n import N_, Message, _
 from bot.ideogram.catalog import OPTIONS
 from bot.ledger import SETTING_NAMES
 
 Interaction = discord.Interaction[IdeogramBot]
 
-TITLE: Final = "Your defaults in this server"
-NO_DEFAULTS: Final = (
+TITLE: Final = _("Your defaults in this server")
+NO_DEFAULTS: Final = _(
     "You have no defaults here, so every job uses the command's own. "
     "Set some with `/settings`, e.g. `/settings rendering_speed:TURBO num_images:2`."
 )
-SAVED: Final = "Saved. Jobs you start here use these wherever you don't give the option yourself."
-CLEARED: Final = "Your defaults here are cleared."
-FOOTER: Final = "A default is skipped where a command or model can't take it. `/settings reset:True` clears them all."
+SAVED: Final = _("Saved. Jobs you start here use these wherever you don't give the option yourself.")
+CLEARED: Final = _("Your defaults here are cleared.")
+FOOTER: Final = _(
+    "A default is skipped where a command or model can't take it. `/settings reset:True` clears them all."
+)
 
 
-def settings_embed(settings: Mapping[str, object], note: str = "") -> discord.Embed:
-    embed = discord.Embed(title=TITLE, colour=discord.Colour.blurple())
+def settings_embed(settings: Mapping[str, object], note: Message | None, locale: object) -> discord.Embed:
+    embed = discord.Embed(title=TITLE.render(locale), colour=discord.Colour.blurple())
     lines = [f"`{name}`: {discord.utils.escape_markdown(str(value))}" for name, value in settings.items()]
-    embed.description = "\n".join(filter(None, [note, "\n".join(lines) or NO_DEFAULTS]))
-    embed.set_footer(text=FOOTER)
+    shown = "\n".join(lines) or NO_DEFAULTS.render(locale)
+    embed.description = shown if note is None else f"{note.render(locale)}\n{shown}"
+    embed.set_footer(text=FOOTER.render(locale))
     return embed
 
 
@@ -42,7 +46,7 @@ class MemberDefaults(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         **{name: OPTIONS[name].description for name in SETTING_NAMES},
-        reset="Clear all your defaults here (before setting any given with it)",
+        reset=N_("Clear all your defaults here (before setting any given with it)"),
     )
     @app_commands.choices(
         **{
@@ -71,8 +75,9 @@ class MemberDefaults(commands.Cog):
         if reset:
             await store.reset(guild_id, user_id)
         current = await store.update(guild_id, user_id, given) if given else await store.get(guild_id, user_id)
-        note = SAVED if given else CLEARED if reset else ""
-        await interaction.response.send_message(embed=settings_embed(current, note), ephemeral=True)
+        note = SAVED if given else CLEARED if reset else None
+        embed = settings_embed(current, note, interaction.locale)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 async def setup(bot: IdeogramBot) -> None:

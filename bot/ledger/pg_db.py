@@ -196,14 +196,19 @@ class PgDatabase:
         return await self._guarded(self._retried(work, isolation=None), undo, shielded=shielded)
 
     async def run(
-        self, work: Callable[[Any], Awaitable[T]], *, undo: Callable[[T], Awaitable[object]] | None = None
+        self,
+        work: Callable[[Any], Awaitable[T]],
+        *,
+        undo: Callable[[T], Awaitable[object]] | None = None,
+        shielded: bool = False,
     ) -> T:
-        """A unit of work (several statements) in one serializable transaction, retried whole on a conflict."""
+        """A unit of work (several statements) in one serializable transaction, retried whole on a conflict.
+        `shielded`: it runs to the end even if the caller is cancelled (settlements must land)."""
 
         async def wrapped(conn: Any) -> T:
             return await work(PgConnection(conn, self._keys, self._checked))
 
-        return await self._guarded(self._retried(wrapped, isolation="serializable"), undo, shielded=False)
+        return await self._guarded(self._retried(wrapped, isolation="serializable"), undo, shielded=shielded)
 
     async def _retried(self, work: Callable[[Any], Awaitable[T]], *, isolation: str | None) -> T:
         """`work` on a connection, in a transaction of `isolation` (None: its statements' own), retried on a

@@ -240,6 +240,10 @@ async def open_ledger(
             default_allowance=settings.budget.default_allowance_micros,
             default_period=settings.budget.default_period,
             clock=clock,
+            operator_cap=settings.budget.operator_cap_micros,
+            operator_cap_period=settings.budget.operator_cap_period,
+            max_allowance=settings.budget.max_allowance_micros,
+            instance_id=instance_id(settings.discord),  # its shard set: recovery settles only its own holds
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
@@ -248,7 +252,7 @@ async def open_ledger(
             raise
         raise startup.Unreachable(f"{exc}; check DATABASE_URL and that the server is running") from None
     if recover:
-        await ledger.recover()  # logs what it released
+        await ledger.recover()  # logs what it settled
     return ledger
 
 

@@ -1,10 +1,7 @@
--- PENDING: the PostgreSQL twin of the ledger branch's SQLite V4__who_pays.sql (issue 15). It becomes
--- migrations_pg/V4__who_pays.sql when that branch is merged (checked there: every ledger test on both databases,
--- test_schemas.py equal). The loader ignores this folder.
-
--- SQLite's V4 (who pays) in PostgreSQL: refunds, write-offs and uncertain entries; the operator's cap across all
--- servers (operator_days); when a job's request was sent and what the provider billed; holds tagged with the
--- process (instance) that made them, so each process recovers only its own.
+-- SQLite's V6 (who_pays) in PostgreSQL: refunds, write-offs and uncertain entries; the operator's cap across
+-- all servers; when a job's request was sent and what the provider billed; holds tagged with the process
+-- (instance) that made them. SQLite rebuilds its ledger table to widen the CHECK constraints; PostgreSQL alters
+-- them in place (tests/ledger/test_schemas.py compares the two).
 
 ALTER TABLE jobs ADD COLUMN source_job_id bigint REFERENCES jobs (id);
 ALTER TABLE jobs ADD COLUMN request_sent_at bigint;
@@ -30,31 +27,32 @@ CREATE TABLE operator_days (
 INSERT INTO operator_days (day, paid, held)
 SELECT day, SUM(spent), SUM(held) FROM guild_days GROUP BY day;
 
--- The ledger gains instance_id (holds: the process that made it) and wider rules. The migration itself is the
--- one writer allowed to touch existing entries: the append-only triggers are off for its one UPDATE.
+-- Holds written before this version belong to the default instance. The ledger refuses updates; this one
+-- fills a new column, inside the migration's transaction, with the append-only trigger set aside for it.
 ALTER TABLE ledger ADD COLUMN instance_id text;
 ALTER TABLE ledger DISABLE TRIGGER ledger_no_update;
 UPDATE ledger SET instance_id = 'default' WHERE kind = 'hold';
 ALTER TABLE ledger ENABLE TRIGGER ledger_no_update;
 
 DO $$
-DECLARE c record;
+DECLARE
+    old record;
 BEGIN
-    FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = 'ledger'::regclass AND contype = 'c' LOOP
-        EXECUTE format('ALTER TABLE ledger DROP CONSTRAINT %I', c.conname);
+    FOR old IN SELECT conname FROM pg_constraint WHERE conrelid = 'ledger'::regclass AND contype = 'c' LOOP
+        EXECUTE format('ALTER TABLE ledger DROP CONSTRAINT %I', old.conname);
     END LOOP;
 END;
 $$;
 
-ALTER TABLE ledger
-    ADD CHECK (kind IN ('hold', 'capture', 'release', 'grant', 'adjustment', 'refund', 'write-off', 'uncertain')),
-    ADD CHECK (period IN ('day', 'week', 'month', 'total')),
-    ADD CHECK (CASE kind WHEN 'grant' THEN true WHEN 'adjustment' THEN amount = 0 ELSE amount >= 0 END),
-    ADD CHECK (kind NOT IN ('refund', 'write-off') OR amount > 0),
-    ADD CHECK ((hold_id IS NOT NULL) = (kind IN ('capture', 'release', 'write-off', 'uncertain'))),
-    ADD CHECK ((instance_id IS NOT NULL) = (kind = 'hold')),
-    ADD CHECK (kind <> 'refund' OR job_id IS NOT NULL),
-    ADD CHECK (user_id IS NOT NULL OR kind = 'adjustment');
+ALTER TABLE ledger ADD CHECK (kind IN ('hold', 'capture', 'release', 'grant', 'adjustment', 'refund', 'write-off',
+                                       'uncertain'));
+ALTER TABLE ledger ADD CHECK (period IN ('day', 'week', 'month', 'total'));
+ALTER TABLE ledger ADD CHECK (CASE kind WHEN 'grant' THEN true WHEN 'adjustment' THEN amount = 0 ELSE amount >= 0 END);
+ALTER TABLE ledger ADD CHECK (kind NOT IN ('refund', 'write-off') OR amount > 0);
+ALTER TABLE ledger ADD CHECK ((hold_id IS NOT NULL) = (kind IN ('capture', 'release', 'write-off', 'uncertain')));
+ALTER TABLE ledger ADD CHECK ((instance_id IS NOT NULL) = (kind = 'hold'));
+ALTER TABLE ledger ADD CHECK (kind <> 'refund' OR job_id IS NOT NULL);
+ALTER TABLE ledger ADD CHECK (user_id IS NOT NULL OR kind = 'adjustment');
 
 DROP INDEX ledger_one_settlement_per_hold;
 CREATE UNIQUE INDEX ledger_one_settlement_per_hold ON ledger (hold_id)
@@ -63,8 +61,8 @@ CREATE UNIQUE INDEX ledger_one_write_off_per_hold ON ledger (hold_id) WHERE kind
 CREATE UNIQUE INDEX ledger_one_refund_per_job ON ledger (job_id) WHERE kind = 'refund';
 CREATE INDEX ledger_by_job ON ledger (job_id) WHERE job_id IS NOT NULL;
 
--- A settlement must match an open hold: same member, job and period; a capture or write-off no larger than what
--- is left of the hold, a release or uncertain entry of all of it.
+-- A settlement must match an open hold: same member, job and period; a capture or write-off no larger than
+-- what is left of the hold, a release or uncertain entry of all of it.
 CREATE OR REPLACE FUNCTION ledger_settlement_checks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (
@@ -106,20 +104,18 @@ $$;
 CREATE TRIGGER ledger_refund_checks BEFORE INSERT ON ledger
 FOR EACH ROW WHEN (NEW.kind = 'refund') EXECUTE FUNCTION ledger_refund_checks();
 
--- Open holds and the per-day totals (member, server, operator) follow the ledger inside the statement that wrote it.
+-- Open holds and per-day totals (member, server, operator) follow the ledger inside the statement that wrote it.
 CREATE OR REPLACE FUNCTION ledger_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     entry_day bigint := NEW.counts_at - NEW.counts_at % 86400000000;
     hold_amount bigint;
-    captured bigint := CASE WHEN NEW.kind = 'capture' THEN NEW.amount ELSE 0 END;
 BEGIN
     IF NEW.kind = 'hold' THEN
         INSERT INTO open_holds (hold_id, guild_id, user_id, job_id, amount, period, period_start, counts_at,
                                 instance_id)
         VALUES (NEW.id, NEW.guild_id, NEW.user_id, NEW.job_id, NEW.amount, NEW.period, NEW.period_start,
                 NEW.counts_at, NEW.instance_id);
-        INSERT INTO member_days AS d (guild_id, user_id, day, held)
-        VALUES (NEW.guild_id, NEW.user_id, entry_day, NEW.amount)
+        INSERT INTO member_days AS d (guild_id, user_id, day, held) VALUES (NEW.guild_id, NEW.user_id, entry_day, NEW.amount)
         ON CONFLICT (guild_id, user_id, day) DO UPDATE SET held = d.held + excluded.held;
         INSERT INTO guild_days AS d (guild_id, day, held) VALUES (NEW.guild_id, entry_day, NEW.amount)
         ON CONFLICT (guild_id, day) DO UPDATE SET held = d.held + excluded.held;
@@ -137,12 +133,12 @@ BEGIN
         DELETE FROM open_holds WHERE hold_id = NEW.hold_id RETURNING amount INTO hold_amount;
         UPDATE member_days
         SET held = member_days.held - hold_amount,
-            spent = spent + captured,
+            spent = spent + CASE WHEN NEW.kind = 'capture' THEN NEW.amount ELSE 0 END,
             captures = captures + CASE WHEN NEW.kind = 'capture' THEN 1 ELSE 0 END
         WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id AND member_days.day = entry_day;
         UPDATE guild_days
         SET held = guild_days.held - hold_amount,
-            spent = spent + captured,
+            spent = spent + CASE WHEN NEW.kind = 'capture' THEN NEW.amount ELSE 0 END,
             uncertain = uncertain + CASE WHEN NEW.kind = 'uncertain' THEN NEW.amount ELSE 0 END,
             captures = captures + CASE WHEN NEW.kind = 'capture' THEN 1 ELSE 0 END
         WHERE guild_id = NEW.guild_id AND guild_days.day = entry_day;

@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from tests.e2e.conftest import API_KEY, BOT_TOKEN, World
@@ -113,3 +114,60 @@ async def test_two_processes_serve_their_shards_with_one_ledger_and_one_api_limi
         assert postgres.password not in log.text
     assert "in 1 servers, serving shards 0 of 2" in logs[0].text
     assert "in 1 servers, serving shards 1 of 2" in logs[1].text
+
+
+@pytest.mark.parametrize("discord_options", [{"shard_count": 2, "max_concurrency": 2}])
+async def test_a_killed_process_restarted_settles_only_its_own_holds(
+    postgres: PostgresServer, postgres_url: str, world: World, tmp_path: Path
+) -> None:
+    other = world.discord.add_guild("Photo Club", shard=1 - (world.guild.id >> 22) % 2)
+    channel, member = world.discord.add_channel(other, "photos"), world.discord.add_member(other, "photographer")
+    guilds = [world.guild.id, other.id]
+    configs = [write_config(world, tmp_path, shard, guilds) for shard in (0, 1)]
+    processes = [await start(config, tmp_path, postgres_url) for config in configs]
+    logs = [Log(process) for process in processes]
+    doomed = (world.guild.id >> 22) % 2  # the process serving the world's server
+    try:
+        async with asyncio.timeout(60):
+            await asyncio.gather(*(log.ready.wait() for log in logs))
+        world.ideogram.pause_replies()
+        await world.slash("imagine", prompt="cut off by a crash")
+        survivor_job = await world.discord.slash(other, channel, member, "imagine", prompt="finishes")
+        await world.ideogram.wait_for_in_flight(2)  # both requests are at the API, both holds open
+
+        processes[doomed].kill()  # SIGKILL: nothing settled, nothing released
+        await processes[doomed].wait()
+        await logs[doomed].task
+        processes[doomed] = await start(configs[doomed], tmp_path, postgres_url)
+        logs[doomed] = Log(processes[doomed])
+        async with asyncio.timeout(60):
+            await logs[doomed].ready.wait()  # recovery runs before it accepts anything
+
+        conn = await asyncpg.connect(postgres_url)
+        try:
+            rows = await conn.fetch("SELECT guild_id, kind FROM ledger WHERE kind <> 'adjustment' ORDER BY id")
+            open_holds = await conn.fetch("SELECT guild_id, instance_id FROM open_holds")
+        finally:
+            await conn.close()
+        entries = {guild: [row["kind"] for row in rows if row["guild_id"] == guild] for guild in guilds}
+        # The killed process's hold is settled, charged to no one: released, or uncertain once the pipeline records
+        # that the request left for the API (`Ledger.request_sent`; the runner does not call it yet).
+        assert entries[world.guild.id][0] == "hold"
+        assert entries[world.guild.id][1:] in (["release"], ["uncertain"])
+        # The other process's hold is untouched, and its job goes on.
+        assert entries[other.id] == ["hold"]
+        assert [(row["guild_id"], row["instance_id"]) for row in open_holds] == [
+            (other.id, f"shards {1 - doomed} of 2")
+        ]
+        world.ideogram.resume_replies()
+        assert len((await world.result(survivor_job)).attachments) == 1
+        assert "settled 1 hold(s) left open by a crash" in logs[doomed].text
+    finally:
+        world.ideogram.resume_replies()
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process, log in zip(processes, logs, strict=True):
+            await asyncio.wait_for(process.wait(), timeout=60)
+            await log.task
+    assert "Traceback" not in logs[1 - doomed].text

@@ -128,7 +128,7 @@ class JobRunner:
                 option=file.option, content_type=file.content_type, size=file.size, max_bytes=self._max_upload
             )
         needed = self._prices.worst_case(check_options(spec.operation, spec.options, images=spec.files.keys()))
-        balance = await self._ledger.balance(spec.guild_id, spec.user_id)
+        balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
         if needed > balance.remaining:
             raise BudgetExceeded(
                 amount=needed,
@@ -165,7 +165,7 @@ class JobRunner:
             return await self._fail(run, error)
         job_id = run.job_id
         try:  # the images, fitted to Discord, and the post: paid for, not yet seen
-            balance = await self._ledger.balance(spec.guild_id, spec.user_id)
+            balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
             result = steps.base_result(job_id, spec, prepared, cost=run.charged, balance=balance)
             records: list[ResultImage] = []
             if isinstance(response, DescribeResponse):
@@ -187,7 +187,12 @@ class JobRunner:
         spec = run.spec
         estimate = self._prices.worst_case(request)
         async with self._ledger.holding(
-            guild_id=spec.guild_id, user_id=spec.user_id, amount=estimate, job_id=run.job_id, reason=f"/{spec.command}"
+            guild_id=spec.guild_id,
+            user_id=spec.user_id,
+            amount=estimate,
+            job_id=run.job_id,
+            reason=f"/{spec.command}",
+            role_ids=spec.role_ids,
         ) as hold:
             notice = ProgressNotice(run.output, estimate=estimate, settings=describe_settings(spec.defaults_used))
             await notice.update()

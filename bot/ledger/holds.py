@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,15 +31,27 @@ class Holds:
     if TYPE_CHECKING:  # provided by `Ledger`
 
         def _now_us(self) -> int: ...
-        def _terms(self, guild_id: int, user_id: int | None, now_us: int) -> dict[str, Any]: ...
+        def _terms(
+            self, guild_id: int, user_id: int | None, now_us: int, role_ids: Iterable[int] = ()
+        ) -> dict[str, Any]: ...
 
-    async def hold(self, *, guild_id: int, user_id: int, amount: int, job_id: int | None, reason: str = "") -> Hold:
+    async def hold(
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        amount: int,
+        job_id: int | None,
+        reason: str = "",
+        role_ids: Iterable[int] = (),
+    ) -> Hold:
         """Reserve `amount` for a job, or raise `BudgetExceeded` if the member's budget or the server cap
         has less left. The check and the reservation are one statement, so concurrent holds never
-        overspend. Settle the hold with `capture` or `release` (or use `holding`)."""
+        overspend. `role_ids` are the member's roles (a role allowance may apply). Settle the hold with
+        `capture` or `release` (or use `holding`)."""
         check_amount(amount, "a hold")
         now_us = self._now_us()
-        parameters = self._terms(guild_id, user_id, now_us)
+        parameters = self._terms(guild_id, user_id, now_us, role_ids)
         parameters.update(amount=amount, reason=reason, job_id=job_id)
 
         async def release_abandoned(rows: list[Any]) -> None:
@@ -112,11 +124,20 @@ class Holds:
 
     @asynccontextmanager
     async def holding(
-        self, *, guild_id: int, user_id: int, amount: int, job_id: int | None, reason: str = ""
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        amount: int,
+        job_id: int | None,
+        reason: str = "",
+        role_ids: Iterable[int] = (),
     ) -> AsyncIterator[Hold]:
         """Hold, yield the hold, and release it when the block ends without capturing it: on any
         exception, cancellation included, or a normal exit without `capture`."""
-        hold = await self.hold(guild_id=guild_id, user_id=user_id, amount=amount, job_id=job_id, reason=reason)
+        hold = await self.hold(
+            guild_id=guild_id, user_id=user_id, amount=amount, job_id=job_id, reason=reason, role_ids=role_ids
+        )
         try:
             yield hold
         except asyncio.CancelledError:

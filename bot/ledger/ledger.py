@@ -3,7 +3,8 @@ composes its parts: holds, grants and settings, reading, and job records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,11 +72,12 @@ class Ledger(Holds, Settings, Reading, JobRecords):
     def _now_us(self) -> int:
         return to_us(self._clock())
 
-    def _terms(self, guild_id: int, user_id: int | None, now_us: int) -> dict[str, Any]:
+    def _terms(self, guild_id: int, user_id: int | None, now_us: int, role_ids: Iterable[int] = ()) -> dict[str, Any]:
         bounds = bounds_at(from_us(now_us))
         return {
             "guild_id": guild_id,
             "user_id": user_id,
+            "role_ids": json.dumps(sorted(set(role_ids))),
             "config_allowance": self._config_allowance,
             "config_period": self._config_period,
             "day_start": bounds.day_start,

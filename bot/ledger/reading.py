@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,13 +24,16 @@ class Reading:
     if TYPE_CHECKING:  # provided by `Ledger` and its `Settings` part
 
         def _now_us(self) -> int: ...
-        def _terms(self, guild_id: int, user_id: int | None, now_us: int) -> dict[str, Any]: ...
+        def _terms(
+            self, guild_id: int, user_id: int | None, now_us: int, role_ids: Iterable[int] = ()
+        ) -> dict[str, Any]: ...
         async def server_settings(self, guild_id: int) -> ServerSettings: ...
 
-    async def balance(self, guild_id: int, user_id: int) -> Balance:
+    async def balance(self, guild_id: int, user_id: int, *, role_ids: Iterable[int] = ()) -> Balance:
+        """The member's budget now; `role_ids` are their roles (a role allowance may apply)."""
         now_us = self._now_us()
-        rows = await self._db.statement(sql.BALANCE, self._terms(guild_id, user_id, now_us))
-        allowance, source, period, start, spent, held, granted = rows[0]
+        rows = await self._db.statement(sql.BALANCE, self._terms(guild_id, user_id, now_us, role_ids))
+        allowance, source, period, start, spent, held, granted, role_id = rows[0]
         reset = bounds_at(from_us(now_us)).next_reset(period)
         return Balance(
             remaining=max(0, allowance + granted - spent - held),
@@ -42,6 +45,7 @@ class Reading:
             period=period,
             period_start=from_us(start),
             next_reset=None if reset is None else from_us(reset),
+            allowance_role_id=role_id,
         )
 
     async def report(self, guild_id: int, period: Period | None = None, *, top: int = 10) -> Report:

@@ -36,7 +36,9 @@ class Settings:
     if TYPE_CHECKING:  # provided by `Ledger`
 
         def _now_us(self) -> int: ...
-        def _terms(self, guild_id: int, user_id: int | None, now_us: int) -> dict[str, Any]: ...
+        def _terms(
+            self, guild_id: int, user_id: int | None, now_us: int, role_ids: Iterable[int] = ()
+        ) -> dict[str, Any]: ...
 
     async def grant(self, *, guild_id: int, user_id: int, amount: int, actor_id: int, reason: str = "") -> int:
         """Add `amount` (negative: deduct) to the member's current period; returns the entry id."""
@@ -79,6 +81,48 @@ class Settings:
             statement=statement,
             values=values,
         )
+
+    async def set_role_allowance(
+        self,
+        *,
+        guild_id: int,
+        role_id: int,
+        amount: int | None,
+        period: Period | None = None,
+        actor_id: int,
+        reason: str = "",
+    ) -> None:
+        """Give a role an allowance per `period` (None: the server's period): its members without their own get
+        the highest of their roles'. `amount=None` removes it."""
+        check_period(period)
+        if amount is None:
+            change = f"allowance of role {role_id} removed"
+            statement = "DELETE FROM role_allowances WHERE guild_id = ? AND role_id = ?"
+            values: tuple[object, ...] = (guild_id, role_id)
+        else:
+            check_amount(amount, "an allowance")
+            per = _PER[period] if period else "per the server's period"
+            change = f"allowance of role {role_id} set to {format_amount(amount)} {per}"
+            statement = (
+                "INSERT INTO role_allowances (guild_id, role_id, amount, period) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET amount = excluded.amount, period = excluded.period"
+            )
+            values = (guild_id, role_id, amount, period)
+        await self._change_settings(
+            guild_id=guild_id,
+            user_id=None,
+            actor_id=actor_id,
+            description=_with_reason(change, reason),
+            statement=statement,
+            values=values,
+        )
+
+    async def role_allowance(self, guild_id: int, role_id: int) -> tuple[int, Period | None] | None:
+        """A role's allowance and its period (None: the server's), or None if it has none."""
+        rows = await self._db.statement(
+            "SELECT amount, period FROM role_allowances WHERE guild_id = ? AND role_id = ?", (guild_id, role_id)
+        )
+        return (int(rows[0][0]), rows[0][1]) if rows else None
 
     async def set_default(
         self, *, guild_id: int, amount: int | None, period: Period | None = None, actor_id: int, reason: str = ""

@@ -13,18 +13,26 @@ _PERIOD_START: Final = (
     "CASE {period} WHEN 'day' THEN :day_start WHEN 'week' THEN :week_start WHEN 'month' THEN :month_start ELSE 0 END"
 )
 
-# The member's allowance, where it comes from, their period and its start; then their totals in it.
-# With a NULL user_id this gives the server's default terms.
+# The member's allowance, where it comes from, their period and its start; then their totals in it: their own
+# allowance, else the highest allowance among their roles (`:role_ids`, a JSON array), else the server default,
+# else the config's. With a NULL user_id this gives the server's default terms.
 MEMBER_TERMS: Final = f"""
 terms AS (
     SELECT
-        COALESCE(m.amount, g.default_allowance, :config_allowance) AS allowance,
+        COALESCE(m.amount, r.amount, g.default_allowance, :config_allowance) AS allowance,
         CASE WHEN m.amount IS NOT NULL THEN 'own'
+             WHEN r.amount IS NOT NULL THEN 'role'
              WHEN g.default_allowance IS NOT NULL THEN 'server'
              ELSE 'config' END AS source,
-        COALESCE(m.period, g.default_period, :config_period) AS period
+        COALESCE(m.period, iif(m.amount IS NULL, r.period, NULL), g.default_period, :config_period) AS period,
+        iif(m.amount IS NULL, r.role_id, NULL) AS role_id
     FROM (SELECT 1) AS one
     LEFT JOIN member_allowances AS m ON m.guild_id = :guild_id AND m.user_id = :user_id
+    LEFT JOIN (
+        SELECT role_id, amount, period FROM role_allowances
+        WHERE guild_id = :guild_id AND role_id IN (SELECT value FROM json_each(:role_ids))
+        ORDER BY amount DESC, role_id LIMIT 1
+    ) AS r ON 1
     LEFT JOIN guild_settings AS g ON g.guild_id = :guild_id
 ),
 member AS (
@@ -77,7 +85,7 @@ FROM member, totals"""
 BALANCE: Final = f"""
 WITH {MEMBER_TERMS}
 SELECT member.allowance, member.source, member.period, member.start,
-       totals.spent, totals.held, totals.granted
+       totals.spent, totals.held, totals.granted, member.role_id
 FROM member, totals"""
 
 # Grants and settings changes count in the member's (or, without a member, the server's) current period.

@@ -131,7 +131,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
 
     @app_commands.command(name="set")
     @app_commands.describe(
-        user="Whose allowance: a member, or a role (its members without their own get the highest of their roles')",
+        user="A member, or a role (members without their own get their best role's)",
         amount="Dollars per period, e.g. 2.50, or `default` to follow the server default again",
         period="Defaults to the server's period",
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import logging
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from typing import Final, Protocol, runtime_checkable
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
 
 ENGLISH: Final = "en"
 SIMPLIFIED: Final = "zh_CN"
@@ -82,15 +85,23 @@ class Message:
     params: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     def render(self, locale: object | None = None) -> str:
+        """The text in a Discord locale's language. Never raises for a bad template: text is shown on the error
+        path too, so a field without a value shows as `{name}` and a translation that does not format falls back
+        to English (both logged; tests/i18n keeps either from reaching a release)."""
         lang = language(locale)
+        values = _Params({name: _render_param(value, lang) for name, value in self.params.items()}, self.msgid)
+        try:
+            return self._template(lang).format_map(values)
+        except (ValueError, IndexError, KeyError, AttributeError):
+            log.warning("the %s translation of %r does not format; showing English", lang, self.msgid)
+            return self._template(ENGLISH).format_map(values)
+
+    def _template(self, lang: str) -> str:
         catalogue = translations(lang)
         if self.plural is None:
-            template = catalogue.gettext(self.msgid)
-        else:
-            count = self.params["count"]
-            assert isinstance(count, int), "a plural message needs an integer `count`"
-            template = catalogue.ngettext(self.msgid, self.plural, count)
-        return template.format_map({name: _render_param(value, lang) for name, value in self.params.items()})
+            return catalogue.gettext(self.msgid)
+        count = self.params.get("count")
+        return catalogue.ngettext(self.msgid, self.plural, count if isinstance(count, int) else 2)
 
     def __str__(self) -> str:
         return self.render(ENGLISH)
@@ -105,6 +116,18 @@ class Localized(Protocol):
     """A parameter that renders itself per language (a `Message`, an amount of money)."""
 
     def render(self, locale: object | None = None) -> str: ...
+
+
+class _Params(dict[str, object]):
+    """A message's values; a missing one shows as its `{name}` rather than failing the reply."""
+
+    def __init__(self, values: Mapping[str, object], msgid: str) -> None:
+        super().__init__(values)
+        self._msgid = msgid
+
+    def __missing__(self, name: str) -> str:
+        log.warning("message %r has no value for {%s}", self._msgid, name)
+        return "{" + name + "}"
 
 
 def _render_param(value: object, lang: str) -> object:

@@ -44,6 +44,11 @@ async def test_every_command_and_option_has_chinese_descriptions(running: World)
     assert imagine["description_localizations"] == {"zh-CN": "根据提示词生成图片。", "zh-TW": "依提示詞生成圖片。"}
     # Names are what members type: never localized.
     assert not any(item.get("name_localizations") for command in synced for _path, item in described(command))
+    # Context menus are picked from a list, not typed: their names are shown in the member's language.
+    menus = [c for c in running.discord.synced_commands(running.guild) if c.get("type") == MESSAGE_MENU]
+    assert menus
+    assert [menu["name"] for menu in menus if set(menu.get("name_localizations") or {}) != set(CHINESE)] == []
+    assert {menu["name_localizations"]["zh-TW"] for menu in menus} >= {"描述圖片", "放大圖片"}
 
 
 async def test_choices_show_chinese_names_and_keep_the_apis_values(running: World) -> None:
@@ -161,3 +166,99 @@ async def test_context_menus_show_chinese_names(running: World) -> None:
     assert [m["name"] for m in menus if set(m.get("name_localizations") or {}) != set(CHINESE)] == []
     upscale = next(menu for menu in menus if menu["name"] == "Upscale image")
     assert upscale["name_localizations"] == {"zh-CN": "放大图片", "zh-TW": "放大圖片"}
+
+
+# ------------------------------------------------------------------------- the members' tools and the log channel
+
+
+HELP_WORDS = {
+    "en-US": ("How to use the image bot", "`/imagine` Create images from a prompt."),
+    "zh-CN": ("生图机器人使用指南", "`/imagine` 根据提示词生成图片。"),
+    "zh-TW": ("生圖機器人使用說明", "`/imagine` 依提示詞生成圖片。"),
+}
+
+
+@pytest.mark.parametrize("locale", HELP_WORDS)
+async def test_help_is_in_the_members_language_with_the_same_descriptions_discord_shows(
+    running: World, locale: str
+) -> None:
+    reader = running.discord.add_member(running.guild, "reader", locale=locale)
+    embed = (await private_message(await running.slash("help", member=reader))).embeds[0]
+    title, imagine = HELP_WORDS[locale]
+    assert embed["title"] == title
+    assert imagine in "\n".join(field["value"] for field in embed["fields"])
+
+
+async def test_a_policy_change_answers_the_moderator_in_english_and_logs_in_the_servers_chinese(world: World) -> None:
+    world.guild.locale = "zh-TW"
+    await world.start_bot()
+    log = world.discord.add_channel(world.guild, "mod-log")
+    mod = world.moderator  # an English client
+    reply = await private_message(
+        await world.discord.slash(world.guild, world.channel, mod, "policy log_channel", channel=log)
+    )
+    assert reply.content == f"Log channel: <#{log.id}>."
+    posted = await world.discord.wait_for_message(lambda m: "→" in str(m.content), channel=log)
+    assert posted.content.startswith(f"<@{mod.id}> 修改了紀錄頻道：關閉 → <#{log.id}>（<t:")
+
+
+# ------------------------------------------------------------------------------------ nothing left in English
+
+# Words that are names, not English: the product and the API's own spellings.
+NAMES_KEPT = {"Ideogram", "Discord", "AiHubMix", "Apps"}
+
+
+def english_words(text: str) -> list[str]:  # e.g. "⟦Ŕéɱàîñîñĝ⟧ $1.00 Remaining" -> ["Remaining"]
+    """Plain English words left in a pseudo-locale reply: outside code spans, mentions, timestamps and links, and
+    not an API code (FLASH, V_3) or a name."""
+    text = re.sub(r"`[^`]*`|<[^>]*>|\(https?://[^)]*\)|https?://\S+", " ", text)
+    words = re.findall(r"[A-Za-z][A-Za-z']+", text)
+    return [word for word in words if not word.isupper() and word not in NAMES_KEPT]
+
+
+def everything_shown(message: FakeMessage) -> str:
+    parts = [str(message.content or "")]
+    for embed in message.embeds:
+        parts += [embed.get("title", ""), embed.get("description", ""), embed.get("footer", {}).get("text", "")]
+        parts += [f"{field['name']} {field['value']}" for field in embed.get("fields", [])]
+    parts += [c.get("label", "") for row in message.components for c in row.get("components", [])]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("balance", {}),
+        ("help", {}),
+        ("settings", {}),
+        ("history", {}),
+        ("imagine", {"prompt": "two cats", "num_images": 2}),  # over budget
+        ("imagine", {"prompt": "a cat", "aspect_ratio": "16x9", "resolution": "1024x1024"}),  # bad options
+        ("budget show", {"user": None}),  # not a moderator (the check's refusal)
+    ],
+)
+async def test_a_pseudo_locale_reader_sees_no_english(
+    world: World, monkeypatch: pytest.MonkeyPatch, command: str, options: dict[str, Any]
+) -> None:
+    """Every catalogue message is rendered through a pseudo-locale (letters accented, placeholders kept) for a
+    member whose client is in Japanese: any plain English word in the reply bypassed the catalogue."""
+    from bot import i18n
+    from tests.i18n.test_pseudo import PseudoTranslations
+
+    real = i18n.translations
+    monkeypatch.setitem(i18n._DISCORD_LOCALES, "ja", "pseudo")
+    monkeypatch.setattr(i18n, "translations", lambda lang: PseudoTranslations() if lang == "pseudo" else real(lang))
+    await world.start_bot()
+    reader = world.discord.add_member(world.guild, "reader", locale="ja")
+    assert world.bot is not None
+    await world.bot.ledger.set_allowance(  # a cent: any image job is over budget
+        guild_id=world.guild.id, user_id=reader.id, amount=10_000, actor_id=world.moderator.id
+    )
+    values = {name: (world.member if value is None else value) for name, value in options.items()}
+    interaction = await world.discord.slash(
+        world.guild, world.channel, reader, command, validate=not command.startswith("budget"), **values
+    )
+    message = await private_message(interaction)
+    shown = everything_shown(message)
+    assert "⟦" in shown, "the reply went through the pseudo-locale"
+    assert english_words(shown) == [], shown

@@ -3,6 +3,7 @@ zh-TW translation with the same placeholders and every plural form, and the tran
 
 from __future__ import annotations
 
+import gettext
 import re
 
 import discord
@@ -201,3 +202,19 @@ def test_an_invalid_request_names_its_command_inside_the_catalogue_sentence() ->
     worded = error.worded(lambda operation: "/imagine")
     assert isinstance(worded.message, Message)
     assert str(worded) == "/imagine needs a `prompt`."
+
+
+def test_a_message_never_fails_the_reply_it_is_in(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert _("Hello {name}, you have {count} left.", name="Ada").render("en") == "Hello Ada, you have {count} left."
+
+    class Broken(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return "{name 你好"  # an unclosed brace: it does not format
+
+    monkeypatch.setattr(
+        i18n, "translations", lambda lang: Broken() if lang == SIMPLIFIED else gettext.NullTranslations()
+    )
+    assert _("Hello {name}.", name="Ada").render("zh-CN") == "Hello Ada."
+    assert "does not format" in caplog.text

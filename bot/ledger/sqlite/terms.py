@@ -1,8 +1,11 @@
-"""The ledger's hot statements. Each money movement is ONE statement: the check and the write happen
-together, and the triggers in the schema keep open holds and day totals in step inside that statement.
+"""What several parts' statements share: a member's terms and totals, the server cap, the operator cap.
 
 Named parameters shared by the statements that need a member's terms: `guild_id`, `user_id`,
-`config_allowance`, `config_period`, `day_start`, `week_start`, `month_start` (microseconds), `now`.
+`config_allowance`, `config_period`, `day_start`, `week_start`, `month_start` (microseconds), `now`; and for
+holds the operator's `operator_cap` (NULL: none) and `operator_period`, and `instance_id`.
+
+What counts where: a member's spend is captures − refunds; what a server or the operator paid (their caps)
+is captures + write-offs + uncertain entries, refunds included (the provider was paid), plus open holds.
 """
 
 from __future__ import annotations
@@ -40,14 +43,14 @@ member AS (
     SELECT terms.*, {_PERIOD_START.format(period="terms.period")} AS start FROM terms
 ),
 totals AS (
-    SELECT COALESCE(SUM(d.spent), 0) AS spent,
+    SELECT COALESCE(SUM(d.spent - d.refunded), 0) AS spent,
            COALESCE(SUM(d.held), 0) AS held,
            COALESCE(SUM(d.granted), 0) AS granted
     FROM member, member_days AS d
     WHERE d.guild_id = :guild_id AND d.user_id = :user_id AND d.day >= member.start
 )"""
 
-# The server cap, if any, and what is left of it: captures and open holds of every member count.
+# The server cap, if any, and what is left of it: what the server paid and open holds of every member count.
 SERVER_CAP: Final = f"""
 cap AS (
     SELECT g.cap_amount AS amount, g.cap_period AS period,
@@ -57,37 +60,21 @@ cap AS (
 ),
 cap_left AS (
     SELECT cap.*, cap.amount - COALESCE((
-        SELECT SUM(d.spent + d.held) FROM guild_days AS d WHERE d.guild_id = :guild_id AND d.day >= cap.start
+        SELECT SUM(d.spent + d.written_off + d.uncertain + d.held) FROM guild_days AS d
+        WHERE d.guild_id = :guild_id AND d.day >= cap.start
     ), 0) AS remaining
     FROM cap
 )"""
 
-# A hold of nothing always succeeds: a free job harms no budget, even an overdrawn one.
-HOLD: Final = f"""
-WITH {MEMBER_TERMS}, {SERVER_CAP}
-INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, period, period_start,
-                    counts_at, created_at)
-SELECT 'hold', :amount, :guild_id, :user_id, :user_id, :reason, :job_id, member.period, member.start,
-       :now, :now
-FROM member, totals
-WHERE :amount = 0
-   OR (member.allowance + totals.granted - totals.spent - totals.held >= :amount
-       AND NOT EXISTS (SELECT 1 FROM cap_left WHERE cap_left.remaining < :amount))
-RETURNING id, period, period_start"""
-
-# Run right after a refused HOLD in the same unit of work, so it explains exactly that refusal.
-REFUSAL: Final = f"""
-WITH {MEMBER_TERMS}, {SERVER_CAP}
-SELECT member.allowance, member.period,
-       member.allowance + totals.granted - totals.spent - totals.held,
-       (SELECT amount FROM cap_left), (SELECT period FROM cap_left), (SELECT remaining FROM cap_left)
-FROM member, totals"""
-
-BALANCE: Final = f"""
-WITH {MEMBER_TERMS}
-SELECT member.allowance, member.source, member.period, member.start,
-       totals.spent, totals.held, totals.granted, member.role_id
-FROM member, totals"""
+# The operator's cap across all servers, if any, and what is left of it.
+OPERATOR_CAP: Final = f"""
+operator_left AS (
+    SELECT :operator_cap - COALESCE((
+        SELECT SUM(d.paid + d.held) FROM operator_days AS d
+        WHERE d.day >= {_PERIOD_START.format(period=":operator_period")}
+    ), 0) AS remaining
+    WHERE :operator_cap IS NOT NULL
+)"""
 
 # Grants and settings changes count in the member's (or, without a member, the server's) current period.
 ENTRY_NOW: Final = f"""
@@ -97,20 +84,3 @@ INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, period, p
 SELECT :kind, :amount, :guild_id, :user_id, :actor_id, :reason, member.period, member.start, :now, :now
 FROM member
 RETURNING id"""
-
-_SETTLE: Final = """
-INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, hold_id, period, period_start,
-                    counts_at, created_at)
-SELECT '{kind}', {amount}, o.guild_id, o.user_id, :actor_id, :reason, o.job_id, o.hold_id, o.period,
-       o.period_start, o.counts_at, :now
-FROM open_holds AS o
-WHERE o.hold_id = :hold_id{condition}
-RETURNING id"""
-
-# Settlements copy the hold's period and time, so they count where the hold did, whenever they happen.
-CAPTURE: Final = _SETTLE.format(kind="capture", amount=":amount", condition=" AND o.amount >= :amount")
-RELEASE: Final = _SETTLE.format(kind="release", amount="o.amount", condition="")
-
-ENTRY_COLUMNS: Final = (
-    "id, kind, amount, guild_id, user_id, actor_id, reason, job_id, hold_id, period, period_start, created_at"
-)

@@ -313,4 +313,8 @@ async def test_every_budget_change_is_posted_to_the_log_channel(running: World) 
     role = running.discord.add_role(running.guild, "Artists")
     await reply(running, mod, "budget set", user=role, amount="3")
     await logged(running, log, f"the allowance of role <@&{role.id}>: none → $3.00 per week")
-    assert len(log_messages(running, log)) == 7
+    result = await running.result(await running.slash("imagine", prompt="a fox", rendering_speed="TURBO"))
+    job_id = int(next(c for c in result.custom_ids if c.startswith("info:")).split(":")[1])
+    await reply(running, mod, "budget refund", job=job_id)
+    await logged(running, log, f"<@{mod.id}> refunded $0.03 of job {job_id} to {member}")
+    assert len(log_messages(running, log)) == 8

@@ -12,10 +12,9 @@ from typing import Final
 
 from bot.i18n import Text, _
 
-# The log channel is public: rendered in the server's preferred locale (`cogs/audit.py`).
 CHANGE: Final = _("{actor} changed {what}: {old} → {new} ({when})")
 ACTION: Final = _("{actor} {what} ({when})")
-NOTHING: Final = _("none")
+NONE: Final = _("none")
 
 
 @dataclass(frozen=True)
@@ -31,10 +30,11 @@ class AuditEvent:
     when: datetime
     channel_id: int | None = None  # post here rather than to the policy's log channel (turning it off)
 
-    def text(self, locale: object = None) -> str:
+    def text(self, locale: object | None = None) -> str:
+        """The log line in `locale` (the server's language)."""
         actor = f"<@{self.actor_id}>"
         when = f"<t:{int(self.when.timestamp())}:f>"
         if self.old is None and self.new is None:
             return ACTION.with_params(actor=actor, what=self.what, when=when).render(locale)
-        old, new = self.old or NOTHING, self.new or NOTHING
+        old, new = self.old or NONE, self.new or NONE
         return CHANGE.with_params(actor=actor, what=self.what, old=old, new=new, when=when).render(locale)

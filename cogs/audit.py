@@ -27,9 +27,8 @@ class AuditLog(commands.Cog):
             log.warning("guild %d: log channel %d is not a channel the bot can see", event.guild_id, channel_id)
             return
         try:
-            guild = self.bot.get_guild(event.guild_id)
-            text = event.text(guild.preferred_locale if guild is not None else None)  # public: the server's language
-            await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
+            locale = channel.guild.preferred_locale if isinstance(channel, discord.abc.GuildChannel) else None
+            await channel.send(event.text(locale)[:2000], allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as error:
             log.warning("guild %d: could not post to the log channel: %s", event.guild_id, error)
 

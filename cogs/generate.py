@@ -21,6 +21,7 @@ from bot.ideogram.option_spec import CommandSpec, OptionSpec
 from bot.jobs import InputFile, JobSpec
 from cogs.common import input_file
 from cogs.output import InteractionOutput
+from cogs.sources import role_ids
 
 Interaction = discord.Interaction[IdeogramBot]
 MAX_AUTOCOMPLETE: Final = 25
@@ -116,6 +117,7 @@ def job_spec(interaction: Interaction, command: str, operation: str) -> JobSpec:
         options=settings,
         files=files,
         invert_mask=invert,
+        role_ids=role_ids(interaction.user),
     )
 
 

@@ -11,26 +11,26 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import IdeogramBot
-from bot.i18n import Message, _, translate
+from bot.i18n import _, translate
 from bot.i18n.terms import THIS_PERIOD
 from bot.ideogram.values import LEGACY_MODELS, RENDERING_SPEEDS
 from bot.ledger import Balance
-from bot.money import Amount, format_amount
+from bot.money import Amount
 from bot.pricing import PriceTable
 
 Interaction = discord.Interaction[IdeogramBot]
 
-# Private: in the member's own language. Commands' descriptions are the command tree's (translated the same way).
 TITLE: Final = _("How to use the image bot")
 INTRO: Final = _(
     "Type a command below; images are posted in the channel and charged to your budget in this server. "
     "Mistakes are explained privately before anything is charged."
 )
+# not translated: a line's layout; the description is translated where the tree's strings are
 COMMAND_LINE: Final = "`/{name}` {description}"
 MENU_LINE: Final = _("**{name}** (right-click a message → Apps) {description}")
 BUTTONS: Final = _(
-    "**Upscale N** · **Vary N** (subtle or strong) · **Remix N** · **Again** (new seed) · **Info** · **Delete** "
-    "(author or moderator). Whoever clicks pays. React 🔁 to remix the first image, 1️⃣–8️⃣ for image N."
+    "**Upscale N** · **Vary N** (subtle or strong) · **Remix N** · **Edit N** · **Again** (new seed) · **Info** · "
+    "**Delete** (author or moderator). Whoever clicks pays. React 🔁 to remix the first image, 1️⃣–8️⃣ for image N."
 )
 PRICES: Final = _(
     "V_3 per image: {v3}. Edit, reframe and replace-background: {edit}. Upscale {upscale} per image, "
@@ -46,62 +46,67 @@ MENU_DESCRIPTIONS: Final = {
     "Remix image": _("remixes the message's first image with a prompt you type"),
     "Upscale image": _("enlarges the message's first image"),
 }
+FIELDS: Final = {
+    "commands": _("Commands"),
+    "buttons": _("Under every result"),
+    "prices": _("Prices"),
+    "budget": _("Your budget"),
+    "moderators": _("Moderators"),
+}
 
 
-def command_lines(tree: app_commands.CommandTree[IdeogramBot], locale: object = None) -> Iterator[str]:
-    """Every slash command and subcommand, then every message menu, as registered (and as Discord shows them in
-    the member's language: the same catalogue translates the synced tree)."""
+def command_lines(tree: app_commands.CommandTree[IdeogramBot], locale: object | None) -> Iterator[str]:
+    """Every slash command and subcommand, then every message menu, as registered."""
     for command in sorted(tree.walk_commands(), key=lambda c: c.qualified_name):
         if isinstance(command, app_commands.Command):
             description = translate(command.description, locale) or command.description
             yield COMMAND_LINE.format(name=command.qualified_name, description=description)
     for menu in tree.get_commands(type=discord.AppCommandType.message):
+        described = MENU_DESCRIPTIONS.get(menu.name)
         name = translate(menu.name, locale) or menu.name
-        yield MENU_LINE.with_params(name=name, description=MENU_DESCRIPTIONS.get(menu.name, "")).render(locale)
+        yield MENU_LINE.with_params(name=name, description=described or "").render(locale)
 
 
-def price_text(prices: PriceTable, locale: object = None) -> str:
-    def amount(micros: int) -> str:
-        return format_amount(micros, locale)
-
+def price_text(prices: PriceTable, locale: object | None) -> str:
     def listing(column: str) -> str:
-        return ", ".join(f"{speed} {amount(prices.unit_price(column, speed=speed))}" for speed in RENDERING_SPEEDS)
+        return ", ".join(
+            f"{speed} {Amount(prices.unit_price(column, speed=speed)).render(locale)}" for speed in RENDERING_SPEEDS
+        )
 
     legacy = [prices.unit_price("generate", model=model) for model in LEGACY_MODELS]
     return PRICES.with_params(
         v3=listing("generate"),
         edit=listing("edit"),
-        upscale=amount(prices.unit_price("upscale")),
-        describe=amount(prices.unit_price("describe")),
-        legacy=f"{amount(min(legacy))}–{amount(max(legacy))}",
+        upscale=Amount(prices.unit_price("upscale")),
+        describe=Amount(prices.unit_price("describe")),
+        legacy=f"{Amount(min(legacy)).render(locale)}–{Amount(max(legacy)).render(locale)}",
     ).render(locale)
 
 
 def help_embed(
-    tree: app_commands.CommandTree[IdeogramBot], prices: PriceTable, balance: Balance, locale: object = None
+    tree: app_commands.CommandTree[IdeogramBot], prices: PriceTable, balance: Balance, locale: object | None
 ) -> discord.Embed:
-    def say(message: Message) -> str:
-        return message.render(locale)
+    embed = discord.Embed(title=TITLE.render(locale), colour=discord.Colour.blurple(), description=INTRO.render(locale))
 
-    embed = discord.Embed(title=say(TITLE), colour=discord.Colour.blurple(), description=say(INTRO))
-    commands_title = say(_("Commands"))
-    lines = list(command_lines(tree, locale))
+    def field(key: str, value: str) -> None:
+        embed.add_field(name=FIELDS[key].render(locale) if key else "\u200b", value=value, inline=False)
+
     # Fields hold 1,024 characters: split the list across as many as it needs.
     chunk: list[str] = []
-    for line in lines:
+    for line in command_lines(tree, locale):
         if sum(len(item) + 1 for item in chunk) + len(line) > 1000:
-            embed.add_field(name=commands_title if not embed.fields else "\u200b", value="\n".join(chunk), inline=False)
+            field("" if embed.fields else "commands", "\n".join(chunk))
             chunk = []
         chunk.append(line)
     if chunk:
-        embed.add_field(name=commands_title if not embed.fields else "\u200b", value="\n".join(chunk), inline=False)
-    embed.add_field(name=say(_("Under every result")), value=say(BUTTONS), inline=False)
-    embed.add_field(name=say(_("Prices")), value=price_text(prices, locale), inline=False)
+        field("" if embed.fields else "commands", "\n".join(chunk))
+    field("buttons", BUTTONS.render(locale))
+    field("prices", price_text(prices, locale))
     budget = BUDGET.with_params(
         remaining=Amount(balance.remaining), period=THIS_PERIOD[balance.period], allowance=Amount(balance.allowance)
     )
-    embed.add_field(name=say(_("Your budget")), value=say(budget), inline=False)
-    embed.add_field(name=say(_("Moderators")), value=say(MODERATORS), inline=False)
+    field("budget", budget.render(locale))
+    field("moderators", MODERATORS.render(locale))
     return embed
 
 

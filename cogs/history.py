@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
-from bot.i18n import Message, _, _n
+from bot.i18n import _, _n
 from bot.jobs import derive
 from bot.ledger import Job, JobResult
 from bot.money import Amount
@@ -25,26 +25,21 @@ Interaction = discord.Interaction[IdeogramBot]
 
 PAGE_SIZE: Final = 10
 PROMPT_CLIP: Final = 60
-# Both answer privately: in the member's own language.
 HISTORY_TITLE: Final = _("Your jobs in this server")
 NO_JOBS: Final = _("You haven't started any jobs here yet. Try `/imagine`.")
-# One line per job: data between separators; its words (`{images}`, `{status}`, ...) are catalogue messages.
+NOT_IN_SERVER: Final = _("Your history belongs to a server; use /history there.")
+PAGE_FOOTER: Final = _("Page {page} of {pages} · {total} jobs · /job id shows one in full")
+# not translated: a line's layout; its words are parameters
 HISTORY_LINE: Final = "`#{job_id}` {when} · /{command} · {prompt} · {images} · {cost} · {status}{link}"
+NO_PROMPT: Final = _("no prompt")
+RESULT_LINK: Final = _("result")
+JUMP: Final = _("jump to it")
+PREVIOUS: Final = _("Previous")
+NEXT: Final = _("Next")
 NO_SUCH_JOB: Final = _("There is no job #{job_id} in this server. `/history` lists yours.")
 NOT_YOURS: Final = _("Job #{job_id} isn't yours; only its author or a moderator can see it.")
 STATUS_WORDS: Final = {"running": _("running"), "succeeded": _("done"), "failed": _("failed")}
-PREVIOUS: Final = _("Previous")
-NEXT: Final = _("Next")
-
-
-def page_footer(page: int, pages: int, total: int) -> Message:
-    return _n(
-        "Page {page} of {pages} · {count} job · /job id shows one in full",
-        "Page {page} of {pages} · {count} jobs · /job id shows one in full",
-        count=total,
-        page=page,
-        pages=pages,
-    )
+FIELD_NAMES: Final = {"status": _("Status"), "result": _("Result"), "error": _("Why it failed")}
 
 
 def clip(text: str, limit: int) -> str:
@@ -62,18 +57,18 @@ def when(job: Job) -> str:
     return f"<t:{int(job.created_at.timestamp())}:f>"
 
 
-def history_line(job: Job, images: int, locale: object = None) -> str:
+def history_line(job: Job, images: int, locale: object | None) -> str:
     url = jump_url(job)
     prompt = f'"{discord.utils.escape_markdown(clip(job.prompt, PROMPT_CLIP))}"' if job.prompt else None
     return HISTORY_LINE.format(
         job_id=job.job_id,
         when=when(job),
         command=job.command,
-        prompt=prompt or _("no prompt").render(locale),
+        prompt=prompt or NO_PROMPT.render(locale),
         images=_n("{count} image", "{count} images", count=images).render(locale),
         cost=Amount(job.cost or 0).render(locale),
         status=STATUS_WORDS[job.status].render(locale),
-        link=" · " + _("[result]({url})", url=url).render(locale) if url else "",
+        link=f" · [{RESULT_LINK.render(locale)}]({url})" if url else "",
     )
 
 
@@ -109,7 +104,7 @@ class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"his
 
 async def history_page(bot: IdeogramBot, interaction: Interaction, page: int) -> tuple[discord.Embed, discord.ui.View]:
     if interaction.guild_id is None:
-        raise UserFacingError(_("Your history belongs to a server; use /history there."))
+        raise UserFacingError(NOT_IN_SERVER)
     guild_id, user_id = interaction.guild_id, interaction.user.id
     total = await bot.ledger.count_member_jobs(guild_id, user_id)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -117,9 +112,9 @@ async def history_page(bot: IdeogramBot, interaction: Interaction, page: int) ->
     jobs = await bot.ledger.member_jobs(guild_id, user_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     locale = interaction.locale
     embed = discord.Embed(title=HISTORY_TITLE.render(locale), colour=discord.Colour.blurple())
-    lines = "\n".join(history_line(job, images, locale) for job, images in jobs)
-    embed.description = lines or NO_JOBS.render(locale)
-    embed.set_footer(text=page_footer(page + 1, pages, total).render(locale))
+    lines = [history_line(job, images, locale) for job, images in jobs]
+    embed.description = "\n".join(lines) or NO_JOBS.render(locale)
+    embed.set_footer(text=PAGE_FOOTER.with_params(page=page + 1, pages=pages, total=total).render(locale))
     view = discord.ui.View(timeout=None)
     view.add_item(HistoryPage(max(page - 1, 0), label=PREVIOUS.render(locale), disabled=page == 0))
     view.add_item(HistoryPage(page + 1, label=NEXT.render(locale), disabled=page + 1 >= pages))
@@ -130,12 +125,12 @@ async def history_page(bot: IdeogramBot, interaction: Interaction, page: int) ->
 def job_embed(job: JobResult, locale: object | None) -> discord.Embed:
     """A result's Info (parameters, seeds, model, cost, source), with its status, a link and why it failed."""
     embed = info_embed(job, job, locale)
-    embed.add_field(name=_("Status").render(locale), value=STATUS_WORDS[job.status].render(locale))
+    embed.add_field(name=FIELD_NAMES["status"].render(locale), value=STATUS_WORDS[job.status].render(locale))
     url = jump_url(job)
     if url:
-        embed.add_field(name=_("Result").render(locale), value=_("[jump to it]({url})", url=url).render(locale))
-    if job.error and job.status == "failed":  # as the ledger recorded it (English, like the log)
-        embed.add_field(name=_("Why it failed").render(locale), value=clip(job.error, 1024), inline=False)
+        embed.add_field(name=FIELD_NAMES["result"].render(locale), value=f"[{JUMP.render(locale)}]({url})")
+    if job.error and job.status == "failed":
+        embed.add_field(name=FIELD_NAMES["error"].render(locale), value=clip(job.error, 1024), inline=False)
     return embed
 
 

@@ -21,13 +21,10 @@ from bot.ledger import ServerPolicy
 
 Interaction = discord.Interaction[IdeogramBot]
 
-# Replies are private (the moderator's language); the log channel's posts are public (`cogs/audit.py`).
 DENIED: Final = _("Only moderators (Manage Server, or a moderator role) can use `/policy`.")
-# `{verb}` is the action in words, `{action}` the option's value as typed (in the example).
-NEEDS_CHANNEL: Final = _("Name a channel to {verb}, e.g. `/policy channels action:{action} channel:#art`.")
-NEEDS_WORD: Final = _("Type the word or phrase to {verb}, e.g. `/policy words action:{action} word:example`.")
-NEEDS_ROLE: Final = _("Name a role to {verb}, e.g. `/policy moderator_roles action:{action} role:@Helpers`.")
-VERBS: Final = {"add": _("add"), "remove": _("remove")}
+NEEDS_CHANNEL: Final = _("Name a channel to {action}, e.g. `/policy channels action:{action} channel:#art`.")
+NEEDS_WORD: Final = _("Type the word or phrase to {action}, e.g. `/policy words action:{action} word:example`.")
+NEEDS_ROLE: Final = _("Name a role to {action}, e.g. `/policy moderator_roles action:{action} role:@Helpers`.")
 NOT_BLOCKED: Final = _("That word wasn't blocked, so nothing changed. `/policy words action:list` shows the list.")
 EVERY_CHANNEL: Final = _("every channel")
 NO_WORDS: Final = _("none")
@@ -45,6 +42,13 @@ WHAT_WORDS: Final = _("the blocked words")
 WHAT_COOLDOWN: Final = _("the cooldown")
 WHAT_ROLES: Final = _("the moderator roles")
 WHAT_LOG: Final = _("the log channel")
+FIELDS: Final = {
+    "channels": _("Channels"),
+    "words": _("Blocked words"),
+    "cooldown": _("Cooldown"),
+    "log": _("Log channel"),
+    "roles": _("Moderator roles"),
+}
 
 ListAction = Literal["add", "remove", "list"]
 
@@ -70,16 +74,17 @@ def log_text(channel_id: int | None) -> Text:
     return NO_LOG if channel_id is None else f"<#{channel_id}>"
 
 
-def policy_embed(policy: ServerPolicy, locale: object = None) -> discord.Embed:
-    def say(text: Text) -> str:
-        return render(text, locale)
+def policy_embed(policy: ServerPolicy, locale: object) -> discord.Embed:
+    embed = discord.Embed(title=SHOW_TITLE.render(locale), colour=discord.Colour.blurple())
 
-    embed = discord.Embed(title=say(SHOW_TITLE), colour=discord.Colour.blurple())
-    embed.add_field(name=say(_("Channels")), value=say(channels_text(policy.channel_ids)), inline=False)
-    embed.add_field(name=say(_("Blocked words")), value=say(words_text(policy.blocked_words))[:1024], inline=False)
-    embed.add_field(name=say(_("Cooldown")), value=say(cooldown_text(policy.cooldown_s)))
-    embed.add_field(name=say(_("Log channel")), value=say(log_text(policy.log_channel_id)))
-    embed.add_field(name=say(_("Moderator roles")), value=say(roles_text(policy.moderator_role_ids)), inline=False)
+    def field(key: str, value: Text, *, inline: bool = True) -> None:
+        embed.add_field(name=FIELDS[key].render(locale), value=render(value, locale)[:1024], inline=inline)
+
+    field("channels", channels_text(policy.channel_ids), inline=False)
+    field("words", words_text(policy.blocked_words), inline=False)
+    field("cooldown", cooldown_text(policy.cooldown_s))
+    field("log", log_text(policy.log_channel_id))
+    field("roles", roles_text(policy.moderator_role_ids), inline=False)
     return embed
 
 
@@ -108,7 +113,7 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
     ) -> None:
         text = reply.render(interaction.locale)[:2000]
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
-        if old != new:
+        if str(old) != str(new):
             assert interaction.guild_id is not None
             self.bot.audit(
                 guild_id=interaction.guild_id,
@@ -140,7 +145,7 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         if action == "clear":
             await store.clear_channels(before.guild_id)
         elif channel is None:
-            raise UserFacingError(NEEDS_CHANNEL.with_params(action=action, verb=VERBS[action]))
+            raise UserFacingError(NEEDS_CHANNEL.with_params(action=action))
         elif action == "add":
             await store.add_channel(before.guild_id, channel.id)
         else:
@@ -158,7 +163,7 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         store = self.bot.ledger.policy
         if action != "list":
             if word is None or not word.strip():
-                raise UserFacingError(NEEDS_WORD.with_params(action=action, verb=VERBS[action]))
+                raise UserFacingError(NEEDS_WORD.with_params(action=action))
             if action == "add":
                 await store.add_word(before.guild_id, word)
             elif not await store.remove_word(before.guild_id, word):
@@ -185,7 +190,7 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         store = self.bot.ledger.policy
         if action != "list":
             if role is None:
-                raise UserFacingError(NEEDS_ROLE.with_params(action=action, verb=VERBS[action]))
+                raise UserFacingError(NEEDS_ROLE.with_params(action=action))
             if action == "add":
                 await store.add_moderator_role(before.guild_id, role.id)
             else:

@@ -19,7 +19,7 @@ from bot.jobs.repeats import RepeatGuard
 from bot.ledger import JobResult
 from cogs.feedback import REFUSAL_LIFETIME_S
 from cogs.output import ReplyOutput
-from cogs.sources import IMAGE_GONE, fetched, message_images
+from cogs.sources import IMAGE_GONE, fetched, message_images, role_ids
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class Reactions(commands.Cog):
         if image is None:
             raise UserFacingError(IMAGE_GONE)
         assert payload.guild_id is not None
-        who = derive.Requester(payload.guild_id, payload.channel_id, payload.user_id)
+        who = derive.Requester(payload.guild_id, payload.channel_id, payload.user_id, role_ids(payload.member))
         weight = self.bot.settings.budget.remix_image_weight
         return derive.reaction_remix(source, fetched(message, image), who, weight)
 

@@ -11,13 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import IdeogramBot
-from bot.i18n import Message, _
+from bot.i18n import N_, Message, _
 from bot.ideogram.catalog import OPTIONS
 from bot.ledger import SETTING_NAMES
 
 Interaction = discord.Interaction[IdeogramBot]
 
-# Private replies: in the member's own language.
 TITLE: Final = _("Your defaults in this server")
 NO_DEFAULTS: Final = _(
     "You have no defaults here, so every job uses the command's own. "
@@ -30,11 +29,11 @@ FOOTER: Final = _(
 )
 
 
-def settings_embed(settings: Mapping[str, object], note: Message | None = None, locale: object = None) -> discord.Embed:
+def settings_embed(settings: Mapping[str, object], note: Message | None, locale: object) -> discord.Embed:
     embed = discord.Embed(title=TITLE.render(locale), colour=discord.Colour.blurple())
     lines = [f"`{name}`: {discord.utils.escape_markdown(str(value))}" for name, value in settings.items()]
     shown = "\n".join(lines) or NO_DEFAULTS.render(locale)
-    embed.description = "\n".join(filter(None, [note.render(locale) if note else "", shown]))
+    embed.description = shown if note is None else f"{note.render(locale)}\n{shown}"
     embed.set_footer(text=FOOTER.render(locale))
     return embed
 
@@ -47,7 +46,7 @@ class MemberDefaults(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         **{name: OPTIONS[name].description for name in SETTING_NAMES},
-        reset="Clear all your defaults here (before setting any given with it)",
+        reset=N_("Clear all your defaults here (before setting any given with it)"),
     )
     @app_commands.choices(
         **{

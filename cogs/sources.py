@@ -41,10 +41,15 @@ class MessageImage:
     attachment_id: int | None
 
 
+def role_ids(member: discord.abc.User | None) -> tuple[int, ...]:
+    """The member's roles (a role allowance may apply to them); none outside a server."""
+    return tuple(role.id for role in member.roles) if isinstance(member, discord.Member) else ()
+
+
 def requester(interaction: discord.Interaction[Any]) -> Requester:
     if interaction.guild_id is None or interaction.channel_id is None:
         raise UserFacingError(SERVERS_ONLY)
-    return Requester(interaction.guild_id, interaction.channel_id, interaction.user.id)
+    return Requester(interaction.guild_id, interaction.channel_id, interaction.user.id, role_ids(interaction.user))
 
 
 def message_images(bot: IdeogramBot, message: discord.Message) -> list[MessageImage]:

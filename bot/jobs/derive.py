@@ -62,6 +62,7 @@ class Requester:
     guild_id: int
     channel_id: int
     user_id: int
+    role_ids: tuple[int, ...] = ()  # the member's roles: an allowance may come from one
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def _spec(
         files={name: image.file for name, image in images.items()},
         inputs={name: image.source for name, image in images.items()},
         source_job_id=source_job_id,
+        role_ids=who.role_ids,
     )
 
 

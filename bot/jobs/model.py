@@ -47,6 +47,8 @@ class JobSpec:
     invert_mask: bool = False
     inputs: Mapping[str, ImageSource] = field(default_factory=dict)
     source_job_id: int | None = None
+    # The member's roles in the server (their allowance may come from one: `/budget set` with a role).
+    role_ids: tuple[int, ...] = ()
     # The member's /settings defaults the job took (already in `options`), for the result to show.
     defaults_used: Mapping[str, object] = field(default_factory=dict)
 

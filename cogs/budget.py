@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.i18n import Message, _, _n, render
-from bot.i18n.terms import ALLOWANCE_SOURCE, PER_PERIOD, THIS_PERIOD, entry_kind
+from bot.i18n.terms import PER_PERIOD, THIS_PERIOD, allowance_source, entry_kind
 from bot.ledger import Balance, Period
 from bot.money import Amount, parse_amount, plain_amount
 
@@ -71,7 +71,7 @@ def balance_embed(balance: Balance, title: Message, locale: object) -> discord.E
         _(
             "{allowance} ({source})",
             allowance=_allowance(balance.allowance, balance.period),
-            source=ALLOWANCE_SOURCE[balance.allowance_source],
+            source=allowance_source(balance.allowance_source),
         )
     )
     if balance.granted:

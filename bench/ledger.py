@@ -1,15 +1,20 @@
-"""Ledger throughput and hold latency: members holding and capturing concurrently on a file database.
+"""Ledger throughput and hold latency: members holding and capturing concurrently.
 
 Run: `python bench/ledger.py` (options: --members, --pairs, --no-cap). Each member loops hold -> capture as
 fast as the ledger lets it; a server cap is set (so every hold checks it too) unless --no-cap. Prints
 hold+capture pairs per second and p50/p99 hold latency. Targets (issue 3): >= 1,000 pairs/s, p99 < 20 ms
-with 50 members on 2 cores.
+with 50 members on 2 cores, on a SQLite file.
+
+`--backend postgres --processes 4` (issue 15): four processes (like four shard processes, each with its own
+server) share one PostgreSQL 15 database, started by the benchmark with fsync and synchronous commits on
+(or `--url` for your own), `--members` each. Targets: >= 2,000 pairs/s in total, p99 < 25 ms on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import platform
 import statistics
@@ -17,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -27,10 +33,10 @@ PRICE = 60_000  # one V3 DEFAULT image, in micro-dollars
 WARM_UP = 20  # pairs per member before measuring
 
 
-async def member(ledger: Ledger, user_id: int, pairs: int, latencies: list[float]) -> None:
+async def member(ledger: Ledger, user_id: int, pairs: int, latencies: list[float], guild: int = GUILD) -> None:
     for _ in range(pairs):
         started = time.perf_counter()
-        hold = await ledger.hold(guild_id=GUILD, user_id=user_id, amount=4 * PRICE, job_id=None)
+        hold = await ledger.hold(guild_id=guild, user_id=user_id, amount=4 * PRICE, job_id=None)
         latencies.append(time.perf_counter() - started)
         await ledger.capture(hold, PRICE)
 
@@ -66,13 +72,101 @@ async def run(members: int, pairs: int, cap: bool) -> None:
     print("verdict:", "targets met" if rate >= 1_000 and p99 < 20 and consistent else "TARGETS MISSED")
 
 
+# -- PostgreSQL, several processes ----------------------------------------------------------------------------
+
+
+def worker(url: str, index: int, members: int, pairs: int, start: Any, results: Any) -> None:
+    """One process: its own server (guild), its own connections, `members` members; starts with the others."""
+
+    async def work() -> tuple[float, list[float]]:
+        guild = GUILD + index
+        ledger = await Ledger.open(url, default_allowance=10**12, default_period="month")
+        try:
+            await asyncio.gather(*(member(ledger, 1000 + n, WARM_UP, [], guild) for n in range(members)))
+            start.wait()
+            latencies: list[float] = []
+            started = time.perf_counter()
+            await asyncio.gather(*(member(ledger, 1000 + n, pairs, latencies, guild) for n in range(members)))
+            return time.perf_counter() - started, latencies
+        finally:
+            await ledger.close()
+
+    results.put(asyncio.run(work()))
+
+
+async def prepare(url: str, processes: int, cap: bool) -> None:
+    ledger = await Ledger.open(url, default_allowance=10**12, default_period="month")  # migrates once
+    try:
+        for index in range(processes):
+            if cap:
+                await ledger.set_cap(guild_id=GUILD + index, amount=10**13, period="month", actor_id=0)
+    finally:
+        await ledger.close()
+
+
+async def totals(url: str, processes: int) -> tuple[int, int, int]:
+    ledger = await Ledger.open(url, default_allowance=10**12, default_period="month")
+    try:
+        reports = [await ledger.report(GUILD + index) for index in range(processes)]
+    finally:
+        await ledger.close()
+    return sum(r.jobs for r in reports), sum(r.spent for r in reports), sum(r.held for r in reports)
+
+
+def run_postgres(url: str, processes: int, members: int, pairs: int, cap: bool) -> None:
+    asyncio.run(prepare(url, processes, cap))
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(processes + 1), context.Queue()
+    workers = [
+        context.Process(target=worker, args=(url, index, members, pairs, start, results)) for index in range(processes)
+    ]
+    for process in workers:
+        process.start()
+    start.wait()
+    began = time.perf_counter()
+    outcomes = [results.get() for _ in workers]
+    elapsed = time.perf_counter() - began
+    for process in workers:
+        process.join()
+    latencies = [latency for _, each in outcomes for latency in each]
+    total = processes * members * pairs
+    rate = total / elapsed
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    p50, p99 = cuts[49] * 1000, cuts[98] * 1000
+    captures = processes * members * (pairs + WARM_UP)
+    consistent = asyncio.run(totals(url, processes)) == (captures, captures * PRICE, 0)
+    print(f"machine: {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cpu(s)")
+    print(
+        f"{processes} processes x {members} members x {pairs} hold+capture pairs, server cap {'on' if cap else 'off'},"
+        " PostgreSQL 15 (fsync and synchronous commits on)"
+    )
+    print(f"throughput: {rate:,.0f} pairs/s in total ({total:,} pairs in {elapsed:.2f} s); target >= 2,000")
+    print(f"hold latency: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {max(latencies) * 1000:.2f} ms; target p99 < 25")
+    print(f"ledger totals agree with the work done: {'yes' if consistent else 'NO'}")
+    print("verdict:", "targets met" if rate >= 2_000 and p99 < 25 and consistent else "TARGETS MISSED")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--members", type=int, default=50, help="concurrent members (per process)")
     parser.add_argument("--pairs", type=int, default=400, help="hold+capture pairs per member")
     parser.add_argument("--no-cap", action="store_true", help="do not set a server cap")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--processes", type=int, default=1, help="processes sharing the database (postgres)")
+    parser.add_argument("--url", default=None, help="an empty PostgreSQL database (default: start one)")
     arguments = parser.parse_args()
-    asyncio.run(run(arguments.members, arguments.pairs, not arguments.no_cap))
+    cap = not arguments.no_cap
+    if arguments.backend == "sqlite":
+        if arguments.processes != 1:
+            parser.error("SQLite is one process's database: --processes needs --backend postgres")
+        asyncio.run(run(arguments.members, arguments.pairs, cap))
+    elif arguments.url:
+        run_postgres(arguments.url, arguments.processes, arguments.members, arguments.pairs, cap)
+    else:
+        from tests.postgres import postgres_server
+
+        with postgres_server(durable=True) as server:
+            run_postgres(server.url(), arguments.processes, arguments.members, arguments.pairs, cap)
 
 
 if __name__ == "__main__":

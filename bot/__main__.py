@@ -47,7 +47,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="check the settings, the environment and the database, report every problem, then exit",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{usage,health}")
+    commands = parser.add_subparsers(dest="command", metavar="{usage,health,migrate-ledger}")
     usage = commands.add_parser(
         "usage",
         parents=[config],
@@ -62,6 +62,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "health", help="exit 0 if the running bot is connected to Discord (reads $BOT_HEARTBEAT_FILE)"
     )
     health.add_argument("--max-age", type=float, default=90.0, help="seconds a heartbeat stays fresh (default 90)")
+    commands.add_parser(
+        "migrate-ledger",
+        parents=[config],
+        help="copy the SQLite ledger ([database] path) into the empty PostgreSQL database at $DATABASE_URL",
+        description="Copies every entry, setting and job into an empty PostgreSQL database and checks that "
+        "balances and totals come out the same; writes nothing otherwise. Stop the bot first.",
+    )
     return parser.parse_args(argv)
 
 
@@ -108,6 +115,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from bot.usage import print_usage
 
         return print_usage(args.config, since=args.since, guild_id=args.guild, as_csv=args.csv)
+    if args.command == "migrate-ledger":
+        from bot.migrate import migrate_ledger_command
+
+        return migrate_ledger_command(args.config)
     if args.check_config:
         from bot.check import check_config
 

@@ -24,9 +24,11 @@ from bot.config import ConfigError, Secrets, Settings
 from bot.i18n import Text
 from bot.ideogram import IdeogramClient
 from bot.jobs import JobRunner
-from bot.ledger import Ledger, utc_now
+from bot.ledger import Ledger, LedgerError, utc_now
+from bot.ledger.slots import DatabaseSlots
 from bot.pricing import PriceTable
-from bot.shards import IdentifyPacer, shard_options
+from bot.shards import IdentifyPacer, instance_id, shard_options
+from bot.slots import SlotProvider
 from cogs.feedback import refuse_unserved, report_error
 from cogs.translator import CatalogTranslator
 
@@ -204,9 +206,10 @@ def point_discord_at(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
 
 
-def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
+def build_client(settings: Settings, secrets: Secrets, slots: SlotProvider | None = None) -> IdeogramClient:
     config = settings.ideogram
     return IdeogramClient(
+        slots=slots,
         base_url=config.base_url,
         api_key=secrets.aihubmix_api_key.get_secret_value(),
         timeout_s=config.timeout_s,
@@ -219,22 +222,49 @@ def build_client(settings: Settings, secrets: Secrets) -> IdeogramClient:
     )
 
 
-async def open_ledger(settings: Settings, clock: Callable[[], datetime] = utc_now, *, recover: bool = True) -> Ledger:
-    """Open (and migrate) the ledger; `recover` settles the holds a crash left, which only the bot itself may do."""
+async def open_ledger(
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    recover: bool = True,
+    database_url: str | None = None,
+) -> Ledger:
+    """Open (and migrate) the ledger: in PostgreSQL when `database_url` (DATABASE_URL) is given, else in the
+    SQLite file `[database] path`. `recover` settles the holds a crash left, which only the bot itself may do."""
     path = settings.database.path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if database_url is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         ledger = await Ledger.open(
-            path,
+            database_url or path,
             default_allowance=settings.budget.default_allowance_micros,
             default_period=settings.budget.default_period,
             clock=clock,
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
+    except LedgerError as exc:
+        if database_url is None:
+            raise
+        raise startup.Unreachable(f"{exc}; check DATABASE_URL and that the server is running") from None
     if recover:
         await ledger.recover()  # logs what it released
     return ledger
+
+
+@contextlib.asynccontextmanager
+async def api_slots(settings: Settings, database_url: str | None) -> AsyncIterator[SlotProvider | None]:
+    """With PostgreSQL, `[ideogram] max_concurrency` counts for every process sharing it; alone, in memory."""
+    if database_url is None:
+        yield None
+        return
+    slots = await DatabaseSlots.open(
+        database_url, capacity=settings.ideogram.max_concurrency, instance_id=instance_id(settings.discord)
+    )
+    try:
+        yield slots
+    finally:
+        await slots.close()
 
 
 @contextlib.asynccontextmanager
@@ -246,9 +276,10 @@ async def assemble(
     `clock` is the ledger's idea of now (tests move it across period boundaries).
     """
     point_discord_at(settings)
-    ledger = await open_ledger(settings, clock)
+    database_url = None if secrets.database_url is None else secrets.database_url.get_secret_value()
+    ledger = await open_ledger(settings, clock, database_url=database_url)
     try:
-        async with build_client(settings, secrets) as client:
+        async with api_slots(settings, database_url) as slots, build_client(settings, secrets, slots) as client:
             yield IdeogramBot(
                 settings=settings, ledger=ledger, ideogram=client, prices=settings.pricing.table(), **bot_options
             )

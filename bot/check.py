@@ -30,7 +30,7 @@ DEFAULTS: Final = "no {path} in {cwd}: using the built-in defaults (copy config.
 MISSING_SECRET: Final = "environment variable {name} is not set (secrets come only from the environment)"
 SQLITE_EXISTS: Final = "database: {path} (SQLite, schema version {version}), writable"
 SQLITE_NEW: Final = "database: {path} does not exist yet; the bot will create it (its folder is writable)"
-POSTGRES_REACHABLE: Final = "database: PostgreSQL at {where} answers (from {variable})"
+POSTGRES_READY: Final = "database: PostgreSQL at {where} (from {variable}), schema version {version}, logged in"
 OK: Final = "configuration OK"
 
 
@@ -102,8 +102,8 @@ async def check_postgres(url: str) -> tuple[str | None, str | None]:
     if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
         return None, f"{DATABASE_URL_VARIABLE} must look like postgresql://user:password@host:5432/database"
     where = f"{parts.hostname}:{parts.port or 5432}{parts.path}"
-    # Hook for the PostgreSQL ledger: once `bot.ledger` has that backend, open it here (connect, check the
-    # schema version) instead of this bare reachability check.
+    # First whether anything answers there (a clear "connection refused"), then log in and read the schema
+    # version without changing anything.
     try:
         _, writer = await asyncio.wait_for(
             asyncio.open_connection(parts.hostname, parts.port or 5432), DATABASE_TIMEOUT_S
@@ -116,4 +116,13 @@ async def check_postgres(url: str) -> tuple[str | None, str | None]:
         )
         return None, f"{DATABASE_URL_VARIABLE}: cannot reach PostgreSQL at {where} ({reason})"
     writer.close()
-    return POSTGRES_REACHABLE.format(where=where, variable=DATABASE_URL_VARIABLE), None
+    from bot.ledger import LedgerError
+    from bot.ledger.pg import PG_LATEST_VERSION, probe
+
+    try:
+        version = await probe(url)
+    except LedgerError as exc:
+        return None, f"{DATABASE_URL_VARIABLE}: {exc}"
+    if version > PG_LATEST_VERSION:
+        return None, f"{DATABASE_URL_VARIABLE}: the database is at schema version {version}, newer than this bot's"
+    return POSTGRES_READY.format(where=where, variable=DATABASE_URL_VARIABLE, version=version), None

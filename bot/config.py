@@ -192,6 +192,8 @@ class Settings(_Section):
 class Secrets(_Section):
     discord_token: SecretStr
     aihubmix_api_key: SecretStr
+    # DATABASE_URL (optional): postgresql://user:password@host:port/db puts the ledger in PostgreSQL.
+    database_url: SecretStr | None = None
 
 
 def _describe_one(error: Any) -> str:
@@ -230,9 +232,11 @@ def load_secrets(environ: Mapping[str, str]) -> Secrets:
     missing = missing_secrets(environ)
     if missing:
         raise ConfigError(f"environment variable {missing[0]} is not set (secrets come only from the environment)")
+    database_url = environ.get("DATABASE_URL", "").strip()
     return Secrets(
         discord_token=SecretStr(environ["DISCORD_TOKEN"].strip()),
         aihubmix_api_key=SecretStr(environ["AIHUBMIX_API_KEY"].strip()),
+        database_url=SecretStr(database_url) if database_url else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -111,9 +112,11 @@ async def read_usage(config: Path | None, since: datetime | None, guild_id: int 
 
     data, read = read_config(config)
     settings = parse_settings(data, source=str(read or "built-in defaults"))
-    if not settings.database.path.is_file():
+    database_url = os.environ.get("DATABASE_URL", "").strip() or None  # the ledger in PostgreSQL, if set
+    if database_url is None and not settings.database.path.is_file():
         raise ConfigError(f"[database] path: there is no ledger at {settings.database.path}")
-    ledger = await open_ledger(settings, recover=False)  # never settle the holds of a bot that is running
+    # recover=False: never settle the holds of a bot that is running
+    ledger = await open_ledger(settings, recover=False, database_url=database_url)
     try:
         if not hasattr(ledger, "usage"):  # `Ledger.usage` lands with the ledger branch
             raise ConfigError("this version's ledger cannot report usage yet")

@@ -30,10 +30,8 @@ SERVICE_USER: Final = "postgres"  # Debian's package creates it; otherwise the f
 SUPERUSER: Final = "ideogram"
 START_TIMEOUT_S: Final = 60
 # Speed over durability: the server and its data live only as long as the test session.
+FAST_SETTINGS: Final = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 SERVER_SETTINGS: Final = {
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
     "max_connections": "300",
     "shared_buffers": "64MB",
     "log_min_messages": "warning",
@@ -92,7 +90,7 @@ class RunAs:
 class PostgresServer:
     """One running server; `url(database)` names a database on it, with a password, over TCP."""
 
-    def __init__(self, bin_dir: Path, root: Path, run_as: RunAs) -> None:
+    def __init__(self, bin_dir: Path, root: Path, run_as: RunAs, *, durable: bool = False) -> None:
         self.bin_dir = bin_dir
         self.root = root
         self.data_dir = root / "data"
@@ -101,6 +99,7 @@ class PostgresServer:
         self.password = secrets.token_urlsafe(16)
         self.port = 0
         self._created = 0
+        self.settings = dict(SERVER_SETTINGS) if durable else {**FAST_SETTINGS, **SERVER_SETTINGS}
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}:{self.password}@127.0.0.1:{self.port}/{database}"
@@ -153,7 +152,7 @@ class PostgresServer:
         """Start on a free port; another process may take the port between choosing and binding, so retry."""
         for attempt in range(attempts):
             self.port = free_port()
-            options = " ".join(f"-c {key}={value}" for key, value in {**SERVER_SETTINGS, "port": self.port}.items())
+            options = " ".join(f"-c {key}={value}" for key, value in {**self.settings, "port": self.port}.items())
             result = self._run(
                 "pg_ctl", "--pgdata", str(self.data_dir), "--log", str(self.log_file), "--options", options,
                 "--wait", "--timeout", str(START_TIMEOUT_S), "start",
@@ -182,8 +181,9 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(*, durable: bool = False) -> Iterator[PostgresServer]:
     """Initialise and start a server in a fresh temporary directory; stop it and remove the directory after.
+    `durable`: fsync and synchronous commits on, as in production (benchmarks); tests run without them.
 
     Raises `PostgresUnavailable` when the binaries are missing.
     """
@@ -194,7 +194,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         if run_as.is_other:
             os.chown(root, run_as.uid, run_as.gid)
-        server = PostgresServer(bin_dir, root, run_as)
+        server = PostgresServer(bin_dir, root, run_as, durable=durable)
         server.initialise()
         server.start()
         try:

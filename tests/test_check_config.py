@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.postgres import PostgresServer
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS = {"DISCORD_TOKEN": "token-for-tests", "AIHUBMIX_API_KEY": "sk-test"}
 
@@ -98,16 +100,23 @@ def test_an_existing_ledger_is_opened_and_its_schema_version_shown(tmp_path: Pat
     assert "database: bot.sqlite3 (SQLite, schema version 3), writable" in result.stdout
 
 
-def test_database_url_is_checked_for_an_answer_and_never_shown(tmp_path: Path) -> None:
+def test_database_url_is_checked_for_an_answer_and_never_shown(tmp_path: Path, postgres: PostgresServer) -> None:
+    url = postgres.url("postgres")
+    up = check(tmp_path, env={**SECRETS, "DATABASE_URL": url})
+    assert up.returncode == 0, up.stderr
+    assert (
+        f"database: PostgreSQL at 127.0.0.1:{postgres.port}/postgres (from DATABASE_URL), schema version 0" in up.stdout
+    )
+    wrong = check(tmp_path, env={**SECRETS, "DATABASE_URL": url.replace(postgres.password, "db-secret")})
+    assert wrong.returncode == 2
+    assert "password authentication failed" in problems(wrong)[0]
     with socket.socket() as listening:
         listening.bind(("127.0.0.1", 0))
-        listening.listen()
         port = listening.getsockname()[1]
-        url = f"postgresql://bot:db-secret@127.0.0.1:{port}/ledger"
-        up = check(tmp_path, env={**SECRETS, "DATABASE_URL": url})
-    down = check(tmp_path, env={**SECRETS, "DATABASE_URL": url})  # the same port, closed now
-    assert up.returncode == 0, up.stderr
-    assert f"database: PostgreSQL at 127.0.0.1:{port}/ledger answers" in up.stdout
+    down_url = f"postgresql://bot:db-secret@127.0.0.1:{port}/ledger"
+    down = check(tmp_path, env={**SECRETS, "DATABASE_URL": down_url})  # nothing listens there
     assert down.returncode == 2
     assert problems(down) == [f"DATABASE_URL: cannot reach PostgreSQL at 127.0.0.1:{port}/ledger (connection refused)"]
-    assert "db-secret" not in up.stdout + up.stderr + down.stdout + down.stderr
+    everything = up.stdout + up.stderr + wrong.stdout + wrong.stderr + down.stdout + down.stderr
+    assert "db-secret" not in everything
+    assert postgres.password not in everything

@@ -84,3 +84,14 @@ async def test_a_reidentify_long_after_the_last_one_does_not_wait() -> None:
     time.now += 60
     await pacer.wait(0)
     assert time.sleeps == []
+
+
+def test_compose_runs_two_shard_processes_on_one_postgresql() -> None:
+    from pathlib import Path
+
+    compose = (Path(__file__).resolve().parent.parent / "compose.yaml").read_text()
+    assert "image: postgres:15" in compose
+    assert compose.count("profiles: [cluster]") == 3  # the default `docker compose up` is still the one bot
+    assert "./config.shard-0.toml:/app/config.toml:ro" in compose
+    assert "./config.shard-1.toml:/app/config.toml:ro" in compose
+    assert "DATABASE_URL: postgresql://bot:${POSTGRES_PASSWORD}@postgres:5432/ledger" in compose

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Final, Self, overload
+from typing import TYPE_CHECKING, Final, Self, overload
 
 import aiohttp
 from pydantic import ValidationError
@@ -52,6 +52,9 @@ from bot.ideogram.requests import DescribeRequest, GenerationRequest, IdeogramRe
 from bot.ideogram.responses import DescribeResponse, GenerationResponse
 from bot.ideogram.wire import JsonBody
 from bot.images.formats import megabytes
+
+if TYPE_CHECKING:
+    from bot.slots import SlotProvider
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,7 @@ class IdeogramClient:
         backoff_base_s: float = 0.5,
         retry_after_cap_s: float = 30,
         max_in_flight_images: int = 10,
+        slots: SlotProvider | None = None,
         proxy: str | None = None,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -127,7 +131,8 @@ class IdeogramClient:
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock
-        self._limiter = ImageLimiter(max_in_flight_images)
+        # `slots` counts images in flight elsewhere (the deployment's database); by default, in this process.
+        self._limiter: SlotProvider = slots if slots is not None else ImageLimiter(max_in_flight_images)
         self._session: aiohttp.ClientSession | None = None
         self._key_rejection_logged = False
 

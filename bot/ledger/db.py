@@ -40,10 +40,11 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> tuple[Migration, ...]:
-    """The package's `migrations/V{n}__{name}.sql` files in order; their numbers must run 1, 2, 3, …"""
+def load_migrations(folder: str = "migrations") -> tuple[Migration, ...]:
+    """The package's `{folder}/V{n}__{name}.sql` files in order; their numbers must run 1, 2, 3, …
+    (`migrations/` for SQLite, `migrations_pg/` for PostgreSQL)."""
     found: list[Migration] = []
-    for resource in files("bot.ledger").joinpath("migrations").iterdir():
+    for resource in files("bot.ledger").joinpath(folder).iterdir():
         match = _MIGRATION_NAME.match(resource.name)
         if match is not None:
             found.append(Migration(int(match["version"]), match["name"], resource.read_text("utf-8")))

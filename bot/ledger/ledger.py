@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.ledger.backends import open_database
 from bot.ledger.checks import check_amount, check_period
 from bot.ledger.db import Database
 from bot.ledger.holds import Holds
@@ -55,7 +56,7 @@ class Ledger(Holds, Settings, Reading, JobRecords):
         """Connect to the database file (created if missing) and bring its schema up to date."""
         check_amount(default_allowance, "the default allowance")
         check_period(default_period)
-        db = await Database.open(path)
+        db = await open_database(path)  # a postgresql:// URL puts the ledger in PostgreSQL
         return cls(db, default_allowance=default_allowance, default_period=default_period, clock=clock)
 
     async def close(self) -> None:

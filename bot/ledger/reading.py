@@ -66,7 +66,7 @@ class Reading:
                 )
                 spenders = await conn.execute_fetchall(
                     "SELECT user_id, SUM(spent) AS total, SUM(captures) FROM member_days"
-                    " WHERE guild_id = ? AND day >= ? AND day < ? GROUP BY user_id HAVING total > 0"
+                    " WHERE guild_id = ? AND day >= ? AND day < ? GROUP BY user_id HAVING SUM(spent) > 0"
                     " ORDER BY total DESC, user_id LIMIT ?",
                     (guild_id, start, end, top),
                 )

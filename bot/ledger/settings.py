@@ -100,7 +100,7 @@ class Settings:
             statement = (
                 "INSERT INTO guild_settings (guild_id, default_allowance, default_period) VALUES (?, ?, ?)"
                 " ON CONFLICT DO UPDATE SET default_allowance = excluded.default_allowance,"
-                " default_period = COALESCE(excluded.default_period, default_period)"
+                " default_period = COALESCE(excluded.default_period, guild_settings.default_period)"
             )
             values = (guild_id, amount, period)
         await self._change_settings(

@@ -27,6 +27,7 @@ ENGLISH_BY_DESIGN = (
     "bot/health.py",  # the healthcheck command
     "bot/startup.py",  # start-up failures, for the operator
     "bot/usage.py",  # the operator's usage report
+    "bot/migrate.py",  # python -m bot migrate-ledger, for the operator
     "bot/pricing.py",  # programmer errors
     "bot/ledger/",  # SQL, migrations and the reasons stored with entries (its errors.py is checked: members read it)
 )

@@ -3,25 +3,54 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
+import asyncpg
 import pytest
 
 from bot.ledger import Ledger
+from bot.ledger.backends import is_postgres
+from bot.ledger.pg_db import translate
 
 from .conftest import ALICE, GUILD, MOD
 
 
+class RawPostgres:
+    """Any code talking to PostgreSQL directly (what aiosqlite's connection offers the SQLite tests)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def execute_fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
+        query, args = translate(sql, parameters, {})
+        try:
+            return list(await self.conn.fetch(query, *args))
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise sqlite3.IntegrityError(str(exc)) from exc
+
+    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
+        return await self.execute_fetchall(sql, parameters)
+
+
 @pytest.fixture
-async def raw(ledger: Ledger, db_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+async def raw(ledger: Ledger, db_path: Path | str) -> AsyncIterator[Any]:
+    """A connection of its own to the ledger's database, bypassing the `Ledger`."""
     hold = await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=100_000, job_id=None)
     await ledger.grant(guild_id=GUILD, user_id=ALICE, amount=5, actor_id=MOD)
     assert hold.id == 1
-    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
-        await conn.execute("PRAGMA foreign_keys = ON")
-        yield conn
+    if is_postgres(db_path):
+        conn = await asyncpg.connect(str(db_path))
+        try:
+            yield RawPostgres(conn)
+        finally:
+            await conn.close()
+        return
+    async with aiosqlite.connect(db_path, isolation_level=None) as sqlite:
+        await sqlite.execute("PRAGMA foreign_keys = ON")
+        yield sqlite
 
 
 @pytest.mark.parametrize(
@@ -33,7 +62,7 @@ async def raw(ledger: Ledger, db_path: Path) -> AsyncIterator[aiosqlite.Connecti
         "DELETE FROM ledger",
     ],
 )
-async def test_ledger_lines_cannot_be_changed_or_deleted(raw: aiosqlite.Connection, statement: str) -> None:
+async def test_ledger_lines_cannot_be_changed_or_deleted(raw: Any, statement: str) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         await raw.execute(statement)
     rows = list(await raw.execute_fetchall("SELECT id, amount, reason FROM ledger ORDER BY id"))
@@ -57,19 +86,19 @@ SETTLE = (
     ],
 )
 async def test_a_settlement_must_match_an_open_hold(
-    raw: aiosqlite.Connection, kind: str, amount: int, user_id: int, hold_id: int
+    raw: Any, kind: str, amount: int, user_id: int, hold_id: int
 ) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         await raw.execute(SETTLE, (kind, amount, user_id, hold_id))
 
 
-async def test_a_hold_cannot_be_settled_twice_even_by_hand(raw: aiosqlite.Connection) -> None:
+async def test_a_hold_cannot_be_settled_twice_even_by_hand(raw: Any) -> None:
     await raw.execute(SETTLE, ("capture", 100_000, ALICE, 1))
     with pytest.raises(sqlite3.IntegrityError):
         await raw.execute(SETTLE, ("release", 100_000, ALICE, 1))
 
 
-async def test_adjustments_move_no_money(raw: aiosqlite.Connection) -> None:
+async def test_adjustments_move_no_money(raw: Any) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         await raw.execute(
             "INSERT INTO ledger (kind, amount, guild_id, period, period_start, counts_at, created_at)"

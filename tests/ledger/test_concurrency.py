@@ -108,13 +108,15 @@ async def test_one_failing_statement_in_a_batch_fails_alone(ledger: Ledger) -> N
     assert len(await ledger.entries(GUILD)) == 10
 
 
-async def test_settings_changes_queued_among_holds_apply_in_order(ledger: Ledger) -> None:
-    # A settings change is a multi-statement transaction; holds queued before it see the old allowance,
-    # holds queued after it the new one.
+async def test_settings_changes_queued_among_holds_apply_in_order(sqlite_path: Path, clock: Clock) -> None:
+    # SQLite's single writer: a settings change is a multi-statement transaction; holds queued before it see
+    # the old allowance, holds queued after it the new one. (PostgreSQL runs them concurrently, serializably.)
+    ledger = await Ledger.open(sqlite_path, default_allowance=DOLLAR, default_period="month", clock=clock)
     before = [ledger.hold(guild_id=GUILD, user_id=ALICE, amount=PRICE, job_id=None) for _ in range(20)]
     change = ledger.set_allowance(guild_id=GUILD, user_id=ALICE, amount=30 * PRICE, actor_id=MOD)
     after = [ledger.hold(guild_id=GUILD, user_id=ALICE, amount=PRICE, job_id=None) for _ in range(20)]
     results = await asyncio.gather(*before, change, *after, return_exceptions=True)
+    await ledger.close()
     first, refused_first = outcomes(results[:20])
     second, _ = outcomes(results[21:])
     assert (len(first), len(refused_first)) == (DOLLAR // PRICE, 20 - DOLLAR // PRICE)

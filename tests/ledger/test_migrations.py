@@ -79,12 +79,13 @@ async def test_every_earlier_version_upgrades_to_the_fresh_schema_and_keeps_its_
     assert await schema(old) == await schema(fresh)
 
 
-async def test_a_database_from_a_newer_bot_is_refused(db_path: Path) -> None:
-    await (await Ledger.open(db_path, default_allowance=DOLLAR, default_period="month")).close()
-    async with aiosqlite.connect(db_path) as conn:
+async def test_a_database_from_a_newer_bot_is_refused(sqlite_path: Path) -> None:
+    # PostgreSQL's counterpart: tests/ledger/test_pg.py
+    await (await Ledger.open(sqlite_path, default_allowance=DOLLAR, default_period="month")).close()
+    async with aiosqlite.connect(sqlite_path) as conn:
         await conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
     with pytest.raises(LedgerError, match="newer"):
-        await Ledger.open(db_path, default_allowance=DOLLAR, default_period="month")
+        await Ledger.open(sqlite_path, default_allowance=DOLLAR, default_period="month")
 
 
 async def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:

@@ -1,0 +1,249 @@
+"""The ledger's database on PostgreSQL: the same `statement`/`run` interface as the SQLite `Database`, so every
+part of the `Ledger` runs unchanged on either.
+
+The parts write SQLite's SQL; `translate` turns it into PostgreSQL's: `?` and `:name` placeholders become `$n`
+(typed from the value, since PostgreSQL infers a parameter's type once per statement), and `ON CONFLICT DO`
+gains the table's key, which PostgreSQL requires. The schema itself is written for each database
+(`migrations/` and `migrations_pg/`).
+
+Atomicity: SQLite runs one writer at a time; here many processes write at once.
+- A statement that checks a budget before it writes (`checked`: the hold) first takes the server's advisory lock,
+  then runs in READ COMMITTED, so it sees every hold of that server committed before it: holds of one server
+  queue one after another (across processes too), and never overspend the member's allowance or the server cap.
+- Every other single statement (captures, releases, grants, settings) runs in READ COMMITTED: each touches its
+  own rows, and day totals are adjusted in place under row locks. None can make a hold's check too generous:
+  captures and releases only lower what is held (a capture takes at most its hold), grants only raise allowances.
+- A unit of work (several statements) runs in one SERIALIZABLE transaction, retried whole on a conflict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import asyncpg
+
+from bot.ledger.errors import LedgerError
+from bot.ledger.pg import open_pool
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_ATTEMPTS: Final = 30
+_RETRYABLE: Final = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+# Quoted strings pass through; `::` is a cast; `?` and `:name` are placeholders.
+_TOKENS: Final = re.compile(r"'(?:[^']|'')*'|::|\?|:(?P<name>[A-Za-z_]\w*)")
+_UPSERT: Final = re.compile(r"INSERT\s+INTO\s+(?P<table>\w+)(?P<middle>.*?)ON\s+CONFLICT\s+DO\s+UPDATE", re.S | re.I)
+_TRANSACTION_CONTROL: Final = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|END)\b", re.I)
+GUILD_LOCKS: Final = 0x1DE0  # advisory lock namespace: one key per server (its id modulo 2^31)
+
+
+def _guild_lock(parameters: Iterable[Any] | Mapping[str, Any]) -> str:
+    guild_id = int(parameters["guild_id"])  # type: ignore[index]
+    return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {guild_id % 2**31})"
+
+
+def _cast(value: object) -> str:
+    if isinstance(value, bool):
+        return "::bigint"  # SQLite has no booleans: the parts pass 0/1 columns as ints or bools
+    if isinstance(value, int):
+        return "::bigint"
+    if isinstance(value, str):
+        return "::text"
+    return ""  # None: PostgreSQL infers the type from where it is used
+
+
+def _plain(record: Any) -> tuple[Any, ...]:
+    """A row as SQLite gives it: a tuple, with sums (PostgreSQL's numeric) as ints."""
+    return tuple(int(value) if isinstance(value, Decimal) else value for value in record)
+
+
+def translate(
+    sql: str, parameters: Iterable[Any] | Mapping[str, Any], keys: Mapping[str, Sequence[str]]
+) -> tuple[str, list[Any]]:
+    """SQLite's SQL and parameters → PostgreSQL's. `keys` names each table's conflict columns."""
+    named = isinstance(parameters, Mapping)
+    positional = [] if named else list(parameters)
+    args: list[Any] = []
+    numbers: dict[str, int] = {}
+
+    def placeholder(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token.startswith("'") or token == "::":
+            return token
+        if token == "?":
+            value = positional[len(args)]
+            args.append(int(value) if isinstance(value, bool) else value)
+            return f"${len(args)}{_cast(value)}"
+        name = match["name"]
+        value = parameters[name]  # type: ignore[index]
+        if name not in numbers:
+            args.append(int(value) if isinstance(value, bool) else value)
+            numbers[name] = len(args)
+        return f"${numbers[name]}{_cast(value)}"
+
+    converted = _TOKENS.sub(placeholder, sql)
+
+    def conflict_target(match: re.Match[str]) -> str:
+        columns = keys.get(match["table"])
+        if columns is None:
+            raise LedgerError(f"no conflict key known for table {match['table']}")
+        return f"INSERT INTO {match['table']}{match['middle']}ON CONFLICT ({', '.join(columns)}) DO UPDATE"
+
+    return _UPSERT.sub(conflict_target, converted), args
+
+
+class PgConnection:
+    """What a unit of work sees: aiosqlite's connection methods, inside the unit's one transaction (the
+    work's own BEGIN/COMMIT are part of that transaction)."""
+
+    def __init__(self, conn: Any, keys: Mapping[str, Sequence[str]], checked: frozenset[str]) -> None:
+        self._conn = conn
+        self._keys = keys
+        self._checked = checked
+        self.in_transaction = True
+
+    async def execute_fetchall(self, sql: str, parameters: Iterable[Any] | Mapping[str, Any] = ()) -> list[Any]:
+        if _TRANSACTION_CONTROL.match(sql):
+            return []
+        if sql in self._checked:
+            await self._conn.execute(_guild_lock(parameters))
+        query, args = translate(sql, parameters, self._keys)
+        return [_plain(record) for record in await self._conn.fetch(query, *args)]
+
+    async def execute(self, sql: str, parameters: Iterable[Any] | Mapping[str, Any] = ()) -> list[Any]:
+        return await self.execute_fetchall(sql, parameters)
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any] | Mapping[str, Any]]) -> None:
+        batch = [translate(sql, row, self._keys) for row in rows]
+        if batch:
+            await self._conn.executemany(batch[0][0], [args for _, args in batch])
+
+
+class PgDatabase:
+    """`statement` and `run` as `bot.ledger.db.Database` offers them, on a pool of PostgreSQL connections."""
+
+    def __init__(self, pool: Any, keys: Mapping[str, Sequence[str]], checked: Iterable[str] = ()) -> None:
+        self._pool = pool
+        self._keys = keys
+        self._checked = frozenset(checked)
+        self._closed = False
+
+    @classmethod
+    async def open(cls, url: str, *, checked: Iterable[str] = (), max_size: int = 10) -> PgDatabase:
+        """Connect to `url` (DATABASE_URL), migrate, and learn each table's key for upserts. `checked`: the
+        statements that check a server's budgets before writing (with a `guild_id` parameter)."""
+        pool = await open_pool(url, max_size=max_size)
+        rows = await pool.fetch(
+            "SELECT c.relname AS table, array_agg(a.attname ORDER BY k.ord) AS columns"
+            " FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()"
+            " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+            " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
+            " WHERE i.indisprimary GROUP BY c.relname"
+        )
+        return cls(pool, {row["table"]: list(row["columns"]) for row in rows}, checked)
+
+    @property
+    def pool(self) -> Any:
+        return self._pool
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._pool.close()
+
+    async def statement(
+        self,
+        sql: str,
+        parameters: Iterable[Any] | Mapping[str, Any] = (),
+        *,
+        undo: Callable[[list[Any]], Awaitable[object]] | None = None,
+        shielded: bool = False,
+    ) -> list[Any]:
+        """One statement in its own serializable transaction. `shielded`: it runs to the end even if the caller
+        is cancelled; otherwise a caller cancelled after it committed gets `undo` called with its rows."""
+        query, args = translate(sql, parameters, self._keys)
+        lock = _guild_lock(parameters) if sql in self._checked else None
+
+        async def work(conn: Any) -> list[Any]:
+            if lock is None:
+                return [_plain(record) for record in await conn.fetch(query, *args)]
+            async with conn.transaction():  # READ COMMITTED: the statement's snapshot is taken after the lock
+                await conn.execute(lock)
+                return [_plain(record) for record in await conn.fetch(query, *args)]
+
+        return await self._guarded(self._retried(work, isolation=None), undo, shielded=shielded)
+
+    async def run(
+        self, work: Callable[[Any], Awaitable[T]], *, undo: Callable[[T], Awaitable[object]] | None = None
+    ) -> T:
+        """A unit of work (several statements) in one serializable transaction, retried whole on a conflict."""
+
+        async def wrapped(conn: Any) -> T:
+            return await work(PgConnection(conn, self._keys, self._checked))
+
+        return await self._guarded(self._retried(wrapped, isolation="serializable"), undo, shielded=False)
+
+    async def _retried(self, work: Callable[[Any], Awaitable[T]], *, isolation: str | None) -> T:
+        """`work` on a connection, in a transaction of `isolation` (None: its statements' own), retried on a
+        serialization failure or deadlock."""
+        if self._closed:
+            raise LedgerError("the ledger is closed")
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                async with self._pool.acquire() as conn:
+                    if isolation is None:
+                        return await work(conn)
+                    async with conn.transaction(isolation=isolation):
+                        return await work(conn)
+            except asyncpg.IntegrityConstraintViolationError as exc:
+                # The parts (and their callers) see one error type for a refused write, whatever the database.
+                raise sqlite3.IntegrityError(str(exc)) from exc
+            except _RETRYABLE:
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))
+        raise AssertionError("unreachable")
+
+    async def _guarded(
+        self, operation: Awaitable[T], undo: Callable[[T], Awaitable[object]] | None, *, shielded: bool
+    ) -> T:
+        """Run `operation` to its end even if the caller is cancelled meanwhile, when it must land (`shielded`)
+        or be undone (`undo`): then the caller's cancellation takes effect once that is done, as with SQLite,
+        whose writer undoes a cancelled request before the next one runs."""
+        task = asyncio.ensure_future(operation)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not shielded and undo is None:
+                task.cancel()
+                raise
+            try:
+                result = await asyncio.shield(task)
+            except asyncio.CancelledError:
+                task.add_done_callback(lambda done: self._after_cancel(done, None if shielded else undo))
+                raise
+            except Exception:
+                raise asyncio.CancelledError from None
+            if undo is not None and not shielded:
+                await asyncio.shield(undo(result))
+            raise
+
+    def _after_cancel(self, done: asyncio.Future[Any], undo: Callable[[Any], Awaitable[object]] | None) -> None:
+        if done.cancelled() or done.exception() is not None:
+            return
+        if undo is not None:
+            cleanup = asyncio.ensure_future(undo(done.result()))
+            cleanup.add_done_callback(_log_failure)
+
+
+def _log_failure(done: asyncio.Future[Any]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("cleaning up after a cancelled ledger request failed: %r", done.exception())

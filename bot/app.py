@@ -240,6 +240,9 @@ async def open_ledger(
             default_allowance=settings.budget.default_allowance_micros,
             default_period=settings.budget.default_period,
             clock=clock,
+            operator_cap=settings.budget.operator_cap_micros,
+            operator_cap_period=settings.budget.operator_cap_period,
+            max_allowance=settings.budget.max_allowance_micros,
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None
@@ -248,7 +251,7 @@ async def open_ledger(
             raise
         raise startup.Unreachable(f"{exc}; check DATABASE_URL and that the server is running") from None
     if recover:
-        await ledger.recover()  # logs what it released
+        await ledger.recover()  # logs what it settled
     return ledger
 
 

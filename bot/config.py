@@ -26,10 +26,10 @@ from bot.ideogram.values import (
     LegacyModel,
     RenderingSpeed,
 )
+from bot.ledger.periods import Period
 from bot.money import to_micros
 from bot.pricing import PriceTable
 
-Period = Literal["day", "week", "month", "total"]
 DEFAULT_CONFIG_PATH: Final = Path("config.toml")
 SECRET_VARIABLES: Final = ("DISCORD_TOKEN", "AIHUBMIX_API_KEY")
 
@@ -142,10 +142,22 @@ class BudgetSettings(_Section):
     moderator_role_ids: list[int] = Field(default_factory=list)
     max_jobs_per_member: int = Field(default=2, ge=1, le=20)
     remix_image_weight: int = Field(default=50, ge=1, le=100)
+    # Operator limits (issue #8): all servers together per period, and the most a moderator can give.
+    operator_cap: Dollars | None = None
+    operator_cap_period: Period = "month"
+    max_allowance: Dollars | None = None
 
     @property
     def default_allowance_micros(self) -> int:
         return to_micros(self.default_allowance)
+
+    @property
+    def operator_cap_micros(self) -> int | None:
+        return None if self.operator_cap is None else to_micros(self.operator_cap)
+
+    @property
+    def max_allowance_micros(self) -> int | None:
+        return None if self.max_allowance is None else to_micros(self.max_allowance)
 
 
 def _prices(allowed: tuple[str, ...]) -> Any:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final
 
 import discord
 from discord import app_commands
@@ -15,11 +14,10 @@ from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.i18n import Message, _, _n, render
 from bot.i18n.terms import PER_PERIOD, THIS_PERIOD, allowance_source, entry_kind
-from bot.ledger import Balance, Period
-from bot.money import Amount, parse_amount, plain_amount
+from bot.ledger import Balance, Period, entries_csv
+from bot.money import Amount, parse_amount
 
 Interaction = discord.Interaction[IdeogramBot]
-PeriodChoice = Literal["day", "week", "month", "total"]
 # Every reply here is private: in the language of the member who used the command.
 REMAINING: Final = _("Remaining")
 SPENT: Final = _("Spent")
@@ -132,7 +130,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         period="Defaults to the server's period",
     )
     async def set_allowance(
-        self, interaction: Interaction, user: discord.Member, amount: str, period: PeriodChoice | None = None
+        self, interaction: Interaction, user: discord.Member, amount: str, period: Period | None = None
     ) -> None:
         """Give one member their own allowance (or `default` to remove it)."""
         micros = None if amount.strip().lower() == "default" else _non_negative(amount)
@@ -195,7 +193,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     @app_commands.describe(
         amount="Dollars per period for members without their own allowance", period="day, week, month or total"
     )
-    async def default(self, interaction: Interaction, amount: str, period: PeriodChoice | None = None) -> None:
+    async def default(self, interaction: Interaction, amount: str, period: Period | None = None) -> None:
         """Set the server's default allowance."""
         micros = _non_negative(amount)
         guild_id = self._guild(interaction)
@@ -212,7 +210,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     @app_commands.describe(
         amount="Most the whole server may spend per period, or `off`", period="day, week, month or total"
     )
-    async def cap(self, interaction: Interaction, amount: str, period: PeriodChoice | None = None) -> None:
+    async def cap(self, interaction: Interaction, amount: str, period: Period | None = None) -> None:
         """Cap what the whole server may spend per period."""
         micros = None if amount.strip().lower() in {"off", "none"} else _non_negative(amount)
         guild_id = self._guild(interaction)
@@ -257,7 +255,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
 
     @app_commands.command(name="report")
     @app_commands.describe(period="Which period (defaults to the server's)")
-    async def report(self, interaction: Interaction, period: PeriodChoice | None = None) -> None:
+    async def report(self, interaction: Interaction, period: Period | None = None) -> None:
         """Top spenders and totals, with the period's ledger as CSV."""
         guild_id = self._guild(interaction)
         report = await self.bot.ledger.report(guild_id, period)
@@ -281,6 +279,21 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         embed.add_field(name=say(HELD), value=Amount(report.held).render(locale))
         embed.add_field(name=say(_("Granted")), value=Amount(report.granted).render(locale))
         embed.add_field(name=say(_("Jobs")), value=str(report.jobs))
+        embed.add_field(
+            name=say(_("Paid to the provider")),
+            value=say(
+                _(
+                    "{paid}: {captured} captured from members, {written_off} written off (billed, never received), "
+                    "{uncertain} uncertain (outcome unknown). Refunded to members since: {refunded}.",
+                    paid=Amount(report.paid),
+                    captured=Amount(report.captured),
+                    written_off=Amount(report.written_off),
+                    uncertain=Amount(report.uncertain),
+                    refunded=Amount(report.refunded),
+                )
+            ),
+            inline=False,
+        )
         top = [
             say(
                 _n(
@@ -301,25 +314,30 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         )
         # The lines the totals above are made of: a settlement counts in its hold's period.
         rows = await self.bot.ledger.period_entries(guild_id, report.period_start, report.next_reset)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["id", "created_at", "kind", "amount_usd", "member_id", "actor_id", "job_id", "reason"])
-        for row in rows:
-            writer.writerow(
-                [
-                    row.id,
-                    row.created_at.isoformat(),
-                    row.kind,
-                    plain_amount(row.amount),
-                    row.user_id,
-                    row.actor_id or "",
-                    row.job_id or "",
-                    row.reason,
-                ]
-            )
+        buffer = io.BytesIO(entries_csv(rows).encode())
         name = "ledger-all-time.csv" if report.period == "total" else f"ledger-{report.period_start:%Y-%m-%d}.csv"
-        file = discord.File(io.BytesIO(buffer.getvalue().encode()), filename=name)
+        file = discord.File(buffer, filename=name)
         await interaction.response.send_message(embed=embed, file=file, ephemeral=True)
+
+    @app_commands.command(name="refund")
+    @app_commands.describe(job="The job's id (shown in its Info and in /history)")
+    async def refund(self, interaction: Interaction, job: app_commands.Range[int, 1]) -> None:
+        """Give a member back what one job charged them (once per job)."""
+        guild_id = self._guild(interaction)
+        amount = await self.bot.ledger.refund(job, actor_id=interaction.user.id, guild_id=guild_id)
+        record = await self.bot.ledger.job(job)
+        assert record is not None  # the refund found it
+        balance = await self.bot.ledger.balance(guild_id, record.user_id)
+        reply = _(
+            "Refunded {amount} of job {job_id} to {member}; they have {remaining} left this period.",
+            amount=Amount(amount),
+            job_id=job,
+            member=mention(record.user_id),
+            remaining=Amount(balance.remaining),
+        )
+        await interaction.response.send_message(
+            reply.render(interaction.locale), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
 
 
 async def setup(bot: IdeogramBot) -> None:

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, Final
 import discord
 from discord import app_commands
 
-from bot.errors import NotServedHere, Wording, word_failure
+from bot.errors import NotServedHere, UserFacingError, Wording, word_failure
 from bot.i18n import Message, Text, _, render
 from bot.ideogram import InvalidRequest
+from bot.ledger.errors import UtcTime
 from bot.money import Amount
 from cogs.common import in_command_words
 
@@ -59,10 +60,26 @@ def _wording(error: BaseException, *, charged: int, context: str) -> Wording:
         error = error.__cause__ or error
     if isinstance(error, InvalidRequest):  # the API layer names operations; members know the commands
         error = in_command_words(error)
+    if isinstance(error, UserFacingError):  # times (a budget's next reset) as Discord timestamps
+        error = _discord_times(error)
     if isinstance(error, app_commands.CheckFailure):  # who may use what: nothing was ever at stake
         text = NOT_A_MODERATOR if isinstance(error, app_commands.MissingPermissions) else _check_text(error)
         return Wording(text, text)
     return word_failure(error, charged=Amount(charged) if charged else None, context=context)
+
+
+def _discord_times(error: UserFacingError) -> UserFacingError:
+    """The error with each `UtcTime` in its messages drawn by Discord, in each reader's language and zone."""
+
+    def drawn(text: Text) -> Text:
+        if not isinstance(text, Message):
+            return text
+        times = {name: value for name, value in text.params.items() if isinstance(value, UtcTime)}
+        return text.with_params(**{name: f"<t:{int(t.moment.timestamp())}:R>" for name, t in times.items()})
+
+    if not isinstance(error.message, Message) or not any(isinstance(v, UtcTime) for v in error.message.params.values()):
+        return error
+    return UserFacingError(drawn(error.message), public_message=drawn(error.public_message))
 
 
 def _check_text(error: app_commands.CheckFailure) -> Text:

@@ -8,7 +8,7 @@ from typing import cast
 
 from bot.ledger.db import Database
 from bot.ledger.pg_db import PgDatabase
-from bot.ledger.sql import HOLD
+from bot.ledger.sqlite.holds import HOLD
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # Statements that check a server's budgets before they write: PostgreSQL runs them one server at a time.

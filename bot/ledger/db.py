@@ -68,22 +68,38 @@ async def migrate(
     conn: aiosqlite.Connection, migrations: Sequence[Migration] = MIGRATIONS, *, target: int | None = None
 ) -> int:
     """Apply the migrations above the database's `user_version` (up to `target`), each in its own
-    transaction together with the new version number; return the version reached."""
+    transaction together with the new version number; return the version reached.
+
+    Foreign keys are off while a migration runs and checked before it commits, as SQLite documents for
+    schema changes: a migration may rebuild a table that others refer to (to change a CHECK constraint)."""
     current = await schema_version(conn)
     latest = len(migrations)
     if current > latest:
         raise LedgerError(f"the database is at schema version {current}, newer than this bot's {latest}")
-    for migration in migrations[current : latest if target is None else target]:
-        log.info("migrating the database to version %d (%s)", migration.version, migration.name)
-        try:
-            await conn.executescript(
-                f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
-            )
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise LedgerError(f"migration V{migration.version}__{migration.name} failed: {exc}") from exc
+    pending = migrations[current : latest if target is None else target]
+    if not pending:
+        return current
+    await conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for migration in pending:
+            await _apply(conn, migration)
+    finally:
+        await conn.execute("PRAGMA foreign_keys = ON")
     return await schema_version(conn)
+
+
+async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:
+    log.info("migrating the database to version %d (%s)", migration.version, migration.name)
+    try:
+        await conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};")
+        broken = list(await conn.execute_fetchall("PRAGMA foreign_key_check"))
+        if broken:
+            raise sqlite3.IntegrityError(f"foreign keys broken in {sorted({row[0] for row in broken})}")
+        await conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise LedgerError(f"migration V{migration.version}__{migration.name} failed: {exc}") from exc
 
 
 async def connect(path: str | Path) -> aiosqlite.Connection:
@@ -200,19 +216,16 @@ class Database:
         """One statement, atomic by itself, committed with whatever else is queued. `shielded`: once asked
         for, it runs even if the caller is cancelled (captures and releases must land)."""
         future = self._submit(_Op(self._new_future(), sql=sql, parameters=parameters, undo=undo))
-        if not shielded:
-            rows: list[sqlite3.Row] = await self._outcome(future, undo)
-            return rows
-        try:
-            rows = await asyncio.shield(future)
-        except asyncio.CancelledError:
-            future.add_done_callback(_retrieve)
-            raise
+        rows: list[sqlite3.Row] = await (_shielded(future) if shielded else self._outcome(future, undo))
         return rows
 
-    async def run(self, work: Work[T], *, undo: Callable[[T], Awaitable[object]] | None = None) -> T:
-        """A unit of work with several statements, alone on the connection; use `transaction` inside it."""
-        result: T = await self._outcome(self._submit(_Op(self._new_future(), work=work, undo=undo)), undo)
+    async def run(
+        self, work: Work[T], *, undo: Callable[[T], Awaitable[object]] | None = None, shielded: bool = False
+    ) -> T:
+        """A unit of work with several statements, alone on the connection; use `transaction` inside it.
+        `shielded`: once asked for, it runs even if the caller is cancelled (settlements must land)."""
+        future = self._submit(_Op(self._new_future(), work=work, undo=undo))
+        result: T = await (_shielded(future) if shielded else self._outcome(future, undo))
         return result
 
     async def _outcome(self, future: asyncio.Future[Any], undo: Callable[[Any], Awaitable[object]] | None) -> Any:
@@ -348,6 +361,15 @@ class Database:
                 await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as exc:
                 log.warning("background WAL checkpoint failed: %s", exc)
+
+
+async def _shielded(future: asyncio.Future[Any]) -> Any:
+    """The request's outcome; a caller cancelled meanwhile stops waiting, but the request still runs."""
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        future.add_done_callback(_retrieve)
+        raise
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

@@ -1,39 +1,41 @@
-"""Job records and their result images, so a later reaction or button can find a result by message id."""
+"""Job records and their result images, so a later reaction or button can find a result by message id.
+No money here: holds and their settlements are the `Holds` part's."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import aiosqlite
 
-from bot.ledger.db import Database, transaction
+from bot.ledger.context import Context
+from bot.ledger.db import transaction
 from bot.ledger.errors import LedgerError
 from bot.ledger.models import Job, JobResult, ResultImage
-from bot.ledger.periods import from_us, to_us
-
-# Job's fields in order; the jobs table names them the same, except its key `id`.
-_JOB_FIELDS: Final = tuple(field.name for field in fields(Job))
-_JOB_COLUMNS: Final = ", ".join(("id", *_JOB_FIELDS[1:]))
+from bot.ledger.periods import from_us
+from bot.ledger.sqlite import jobs as sql
+from bot.ledger.sqlite.jobs import JOB_COLUMNS as _JOB_COLUMNS
+from bot.ledger.sqlite.jobs import JOB_FIELDS as _JOB_FIELDS
 
 
 def _job(row: Any) -> Job:
     record = dict(zip(_JOB_FIELDS, row, strict=True))
     record["parameters"] = json.loads(record["parameters"])
     record["created_at"] = from_us(record["created_at"])
-    if record["finished_at"] is not None:
-        record["finished_at"] = from_us(record["finished_at"])
+    for moment in ("finished_at", "request_sent_at"):
+        if record[moment] is not None:
+            record[moment] = from_us(record[moment])
     return Job(**record)
 
 
 class JobRecords:
-    """The job and state half of the `Ledger` (it shares the ledger's database and clock)."""
+    """The job records part of the `Ledger`, and the small facts the bot keeps between runs (`state`)."""
 
-    _db: Database
-    _clock: Callable[[], datetime]
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._db = context.db
 
     async def create_job(
         self,
@@ -45,11 +47,12 @@ class JobRecords:
         operation: str,
         parameters: Mapping[str, object],
         prompt: str | None,
+        source_job_id: int | None = None,
     ) -> int:
-        """Record a job as running (before holding money for it); `parameters` must be JSON-serialisable."""
+        """Record a job as running (before holding money for it); `parameters` must be JSON-serialisable.
+        `source_job_id`: the job it was derived from, if any."""
         rows = await self._db.statement(
-            "INSERT INTO jobs (guild_id, channel_id, user_id, command, operation, parameters, prompt, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            sql.CREATE_JOB,
             (
                 guild_id,
                 channel_id,
@@ -58,7 +61,9 @@ class JobRecords:
                 operation,
                 json.dumps(dict(parameters), sort_keys=True, separators=(",", ":")),
                 prompt,
-                to_us(self._clock()),
+                self._context.now_us(),
+                source_job_id,
+                self._context.terms.instance_id,
             ),
         )
         return int(rows[0][0])
@@ -76,20 +81,18 @@ class JobRecords:
         """Record a running job's success: its cost, the message showing it, and its images."""
         if cost < 0:
             raise ValueError(f"a job's cost cannot be negative, got {cost}")
-        now_us = to_us(self._clock())
+        now_us = self._context.now_us()
 
         async def work(conn: aiosqlite.Connection) -> None:
             async with transaction(conn):
                 updated = await conn.execute_fetchall(
-                    "UPDATE jobs SET status = ?, cost = ?, message_id = ?, seed = ?, finished_at = ?"
-                    " WHERE id = ? AND status = 'running' RETURNING id",
+                    sql.FINISH_JOB,
                     (status, cost, message_id, seed, now_us, job_id),
                 )
                 if not list(updated):
                     raise LedgerError(f"job {job_id} is not running")
                 await conn.executemany(
-                    "INSERT INTO result_images (job_id, idx, attachment_id, url, sha256, is_safe, seed, prompt)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql.ADD_IMAGE,
                     [
                         (job_id, i.index, i.attachment_id, i.url, i.sha256, int(i.is_safe), i.seed, i.prompt)
                         for i in images
@@ -101,14 +104,13 @@ class JobRecords:
     async def fail_job(self, job_id: int, *, error: str) -> bool:
         """Mark a running job failed; returns False if it was not running (already finished or failed)."""
         rows = await self._db.statement(
-            "UPDATE jobs SET status = 'failed', error = ?, finished_at = ?"
-            " WHERE id = ? AND status = 'running' RETURNING id",
-            (error, to_us(self._clock()), job_id),
+            sql.FAIL_JOB,
+            (error, self._context.now_us(), job_id),
         )
         return bool(rows)
 
     async def job(self, job_id: int) -> Job | None:
-        rows = await self._db.statement(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        rows = await self._db.statement(sql.JOB, (job_id,))
         return _job(rows[0]) if rows else None
 
     async def member_jobs(self, guild_id: int, user_id: int, *, limit: int, offset: int = 0) -> list[tuple[Job, int]]:
@@ -145,7 +147,7 @@ class JobRecords:
         return await self._db.run(lambda conn: _result(conn, "id", job_id))
 
     async def get_state(self, key: str) -> str | None:
-        rows = await self._db.statement("SELECT value FROM state WHERE key = ?", (key,))
+        rows = await self._db.statement(sql.GET_STATE, (key,))
         return str(rows[0][0]) if rows else None
 
     async def set_state(self, key: str, value: str) -> None:

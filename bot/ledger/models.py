@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.ledger.periods import Period
 
-EntryKind = Literal["hold", "capture", "release", "grant", "adjustment"]
+EntryKind = Literal["hold", "capture", "release", "grant", "adjustment", "refund", "write-off", "uncertain"]
 AllowanceSource = Literal["own", "server", "config"]
 JobStatus = Literal["running", "succeeded", "failed"]
 
@@ -70,27 +70,60 @@ class Spender:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """A server's totals for one period; `jobs` counts captures, `top_spenders` is sorted by spent."""
+    """A server's totals for one period; `jobs` counts captures, `top_spenders` is sorted by spent.
+
+    `spent` is what members spent (captured − refunded). `captured`, `written_off` (billed by the provider,
+    never received by the member) and `uncertain` (the outcome unknown) are what was paid to the provider:
+    `paid`. Refunds return money to members; the provider keeps it.
+    """
 
     guild_id: int
     period: Period
     period_start: datetime
     next_reset: datetime | None
     spent: int
+    captured: int
+    refunded: int
+    written_off: int
+    uncertain: int
     held: int
     granted: int
     jobs: int
     top_spenders: tuple[Spender, ...]
+
+    @property
+    def paid(self) -> int:
+        """What the server's jobs paid the provider: captured + written off + uncertain."""
+        return self.captured + self.written_off + self.uncertain
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """What one server's jobs (`guild_id=None`: all servers) cost the operator over some time."""
+
+    guild_id: int | None
+    captured: int
+    refunded: int
+    written_off: int
+    uncertain: int
+
+    @property
+    def paid(self) -> int:
+        """Paid to the provider: captured + written off + uncertain (refunds do not lower it)."""
+        return self.captured + self.written_off + self.uncertain
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One ledger line.
 
-    Amounts: a hold's is what it reserved, a capture's what it charged (the rest of its hold returned), a
-    release's the whole hold returned, a grant's what it added (negative: deducted). Adjustments (settings
+    Amounts: a hold's is what it reserved; a write-off's what the provider billed that the member never
+    received (taken from the hold, not the member's spend); then a capture's what it charged (the rest of its
+    hold returned), a release's what was left of the hold, returned, an uncertain entry's what was left of the
+    hold when the request's outcome was unknown (not the member's spend). A grant's is what it added
+    (negative: deducted), a refund's what its job captured, returned to the member. Adjustments (settings
     changes) move no money: their amount is 0 and `reason` says what changed. `period_start` is the start of
-    the period the entry counts in (a capture's or release's is its hold's).
+    the period the entry counts in (a settlement's is its hold's, a refund's its capture's).
     """
 
     id: int
@@ -124,7 +157,9 @@ class ResultImage:
 @dataclass(frozen=True, slots=True)
 class Job:
     """A job record: what was asked (command, operation, parameters, prompt), by whom and where, and how it
-    ended (status, cost, seed, the message showing the result, or the error)."""
+    ended (status, cost, seed, the message showing the result, or the error). `source_job_id` is the job it
+    was derived from (Again, a remix of its image, …); `request_sent_at` when its request left for the API and
+    `billed` what the provider billed for it, once known."""
 
     job_id: int
     guild_id: int
@@ -141,10 +176,13 @@ class Job:
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+    source_job_id: int | None = None
+    request_sent_at: datetime | None = None
+    billed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class JobResult(Job):
     """A finished job found by the id of the message that shows it; `images` are ordered by index."""
 
-    images: tuple[ResultImage, ...]
+    images: tuple[ResultImage, ...] = ()

@@ -15,6 +15,7 @@ from typing import Final, Literal, get_args
 Period = Literal["day", "week", "month", "total"]
 PERIODS: Final[tuple[Period, ...]] = get_args(Period)
 
+
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND: Final = timedelta(microseconds=1)
 DAY_US: Final = 86_400_000_000

@@ -41,10 +41,15 @@ _RETRYABLE: Final = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 _TOKENS: Final = re.compile(r"'(?:[^']|'')*'|::|\?|:(?P<name>[A-Za-z_]\w*)")
 _UPSERT: Final = re.compile(r"INSERT\s+INTO\s+(?P<table>\w+)(?P<middle>.*?)ON\s+CONFLICT\s+DO\s+UPDATE", re.S | re.I)
 _TRANSACTION_CONTROL: Final = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|END)\b", re.I)
+OPERATOR_LOCK: Final = -1  # no server id modulo 2^31 is negative
 GUILD_LOCKS: Final = 0x1DE0  # advisory lock namespace: one key per server (its id modulo 2^31)
 
 
 def _guild_lock(parameters: Iterable[Any] | Mapping[str, Any]) -> str:
+    """One server's lock; with an operator cap, one lock for the whole deployment: the cap spans every server, so
+    holds of different servers must queue too, or two could each see room that only one of them has."""
+    if parameters.get("operator_cap") is not None:  # type: ignore[union-attr]
+        return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {OPERATOR_LOCK})"
     guild_id = int(parameters["guild_id"])  # type: ignore[index]
     return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {guild_id % 2**31})"
 
@@ -182,14 +187,19 @@ class PgDatabase:
         return await self._guarded(self._retried(work, isolation=None), undo, shielded=shielded)
 
     async def run(
-        self, work: Callable[[Any], Awaitable[T]], *, undo: Callable[[T], Awaitable[object]] | None = None
+        self,
+        work: Callable[[Any], Awaitable[T]],
+        *,
+        undo: Callable[[T], Awaitable[object]] | None = None,
+        shielded: bool = False,
     ) -> T:
-        """A unit of work (several statements) in one serializable transaction, retried whole on a conflict."""
+        """A unit of work (several statements) in one serializable transaction, retried whole on a conflict.
+        `shielded`: it runs to the end even if the caller is cancelled (settlements must land)."""
 
         async def wrapped(conn: Any) -> T:
             return await work(PgConnection(conn, self._keys, self._checked))
 
-        return await self._guarded(self._retried(wrapped, isolation="serializable"), undo, shielded=False)
+        return await self._guarded(self._retried(wrapped, isolation="serializable"), undo, shielded=shielded)
 
     async def _retried(self, work: Callable[[Any], Awaitable[T]], *, isolation: str | None) -> T:
         """`work` on a connection, in a transaction of `isolation` (None: its statements' own), retried on a

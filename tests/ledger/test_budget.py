@@ -80,7 +80,7 @@ async def test_refusal_says_what_is_needed_what_is_left_and_when_it_resets(ledge
         "month",
     )
     assert str(error) == (
-        "That needs $0.18 but you have $0.06 left this month (resets <t:1743465600:R>). Nothing was charged."
+        "That needs $0.18 but you have $0.06 left this month (resets 2025-04-01 00:00 UTC). Nothing was charged."
     )
     assert (await ledger.balance(GUILD, ALICE)).held == 940_000  # nothing was reserved by the refusal
 
@@ -170,9 +170,9 @@ async def test_every_settings_change_is_a_ledger_entry_with_actor_and_reason(led
     await ledger.set_moderator_roles(guild_id=GUILD, role_ids=[7, 5, 7], actor_id=MOD)
     entries = await ledger.entries(GUILD)
     assert [(e.kind, e.amount, e.user_id, e.actor_id, e.reason) for e in entries] == [
-        ("adjustment", 0, ALICE, MOD, "allowance set to $2.00 a week: artist"),
-        ("adjustment", 0, None, MOD, "server default set to $0.50 a day"),
-        ("adjustment", 0, None, MOD, "server cap set to $20.00 a day: budget meeting"),
+        ("adjustment", 0, ALICE, MOD, "allowance set to $2.00 per week: artist"),
+        ("adjustment", 0, None, MOD, "server default set to $0.50 per day"),
+        ("adjustment", 0, None, MOD, "server cap set to $20.00 per day: budget meeting"),
         ("adjustment", 0, None, MOD, "server cap removed"),
         ("adjustment", 0, None, MOD, "moderator roles set to 5, 7"),
     ]
@@ -188,7 +188,7 @@ async def test_the_server_cap_refuses_across_members(ledger: Ledger) -> None:
         await ledger.hold(guild_id=GUILD, user_id=BOB, amount=300_000, job_id=None)
     error = refused.value
     assert (error.scope, error.remaining, error.allowance, error.period) == ("server", 200_000, 500_000, "day")
-    assert str(error).startswith("That needs $0.30 but the server has $0.20 left today (resets <t:")
+    assert str(error).startswith("That needs $0.30 but the server has $0.20 left today (resets 2025-03-13 00:00 UTC)")
     await ledger.capture(alice, 100_000)  # the unused part of the hold returns to the cap too
     await ledger.hold(guild_id=GUILD, user_id=BOB, amount=400_000, job_id=None)
     assert (await ledger.balance(GUILD + 1, BOB)).remaining == DOLLAR  # other servers are untouched

@@ -8,7 +8,8 @@ import aiosqlite
 import pytest
 
 from bot.ledger import LATEST_VERSION, Ledger, LedgerError, Migration, ResultImage, load_migrations, migrate
-from bot.ledger.db import Database, connect, schema_version
+from bot.ledger.db import connect, schema_version
+from bot.ledger.periods import period_bounds, to_us
 
 from .conftest import ALICE, DOLLAR, GUILD, Clock, new_job
 
@@ -51,6 +52,39 @@ async def seed(ledger: Ledger, version: int, message_id: int) -> None:
             await ledger.set_state("commands", "hash-1")
 
 
+async def seed_old(conn: aiosqlite.Connection, version: int, clock: Clock, message_id: int) -> None:
+    """What a bot at `version` (before V4) wrote, in its own statements: a job charged $0.12 of a $0.30 hold,
+    and an open hold of $0.20 left by a crash."""
+    if version < 1:
+        return
+    now = to_us(clock.now)
+    start = to_us(period_bounds("month", clock.now)[0])
+    await conn.execute(
+        "INSERT INTO jobs (id, guild_id, channel_id, user_id, command, operation, parameters, prompt, created_at)"
+        " VALUES (1, ?, 55, ?, 'imagine', 'generate', '{}', 'a cat', ?), (2, ?, 55, ?, 'imagine', 'generate', '{}',"
+        " 'a dog', ?)",
+        (GUILD, ALICE, now, GUILD, ALICE, now),
+    )
+    entry = (
+        "INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, hold_id, period,"
+        " period_start, counts_at, created_at) VALUES (?, ?, ?, ?, ?, '', ?, ?, 'month', ?, ?, ?)"
+    )
+    await conn.execute(entry, ("hold", 300_000, GUILD, ALICE, ALICE, 1, None, start, now, now))
+    await conn.execute(entry, ("capture", 120_000, GUILD, ALICE, ALICE, 1, 1, start, now, now))
+    await conn.execute(entry, ("hold", 200_000, GUILD, ALICE, ALICE, 2, None, start, now, now))
+    if version >= 2:
+        await conn.execute(
+            "UPDATE jobs SET status = 'succeeded', cost = 120000, message_id = ? WHERE id = 1", (message_id,)
+        )
+        await conn.execute(
+            "INSERT INTO result_images (job_id, idx, attachment_id, url, sha256, is_safe, seed, prompt)"
+            " VALUES (1, 0, 77, 'https://cdn/x.png', ?, 1, 9, 'a cat')",
+            ("ab" * 32,),
+        )
+    if version >= 3:
+        await conn.execute("INSERT INTO state (key, value) VALUES ('commands', 'hash-1')")
+
+
 @pytest.mark.parametrize("version", range(LATEST_VERSION))
 async def test_every_earlier_version_upgrades_to_the_fresh_schema_and_keeps_its_data(
     tmp_path: Path, clock: Clock, version: int
@@ -61,14 +95,17 @@ async def test_every_earlier_version_upgrades_to_the_fresh_schema_and_keeps_its_
     old = tmp_path / "old.sqlite3"
     conn = await connect(old)
     assert await migrate(conn, target=version) == version
-    at_version = Ledger(Database(conn), default_allowance=DOLLAR, default_period="month", clock=clock)
-    await seed(at_version, version, message_id=555)
-    await at_version.close()
+    await seed_old(conn, version, clock, message_id=555)
+    await conn.close()
 
     upgraded = await Ledger.open(old, default_allowance=DOLLAR, default_period="month", clock=clock)
     try:
+        assert await upgraded.recover() == (version >= 1)  # the old open hold is this instance's
         await seed(upgraded, LATEST_VERSION, message_id=556)  # everything works on the upgraded file
-        assert (await upgraded.balance(GUILD, ALICE)).spent == 120_000 * (1 + (version >= 1))
+        balance = await upgraded.balance(GUILD, ALICE)
+        assert (balance.spent, balance.held) == (120_000 * (1 + (version >= 1)), 0)
+        report = await upgraded.report(GUILD, "month")
+        assert (report.captured, report.paid, report.held) == (balance.spent, balance.spent, 0)
         for message_id in (555, 556) if version >= 2 else (556,):
             result = await upgraded.find_result(message_id)
             assert result is not None

@@ -119,7 +119,7 @@ async def test_both_databases_have_the_same_schema(tmp_path: Path, postgres_url:
         await (await Ledger.open(location, default_allowance=DOLLAR, default_period="month")).close()
     sqlite, postgres = await sqlite_schema(path), await postgres_schema(postgres_url)
     assert {"ledger", "open_holds", "jobs", "member_days", "guild_days", "result_images", "state"} <= set(sqlite)
-    assert sqlite["ledger"]["checks"] == 5
+    assert sqlite["ledger"]["checks"] == 8
     assert sorted(postgres) == sorted(sqlite)
     for table in sqlite:
         assert postgres[table] == sqlite[table], table

@@ -1,35 +1,30 @@
-"""Reading the ledger: balances, reports, and ledger lines for exports and history."""
+"""Reading the ledger: balances, reports, the operator's usage, and ledger lines for exports and history."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import aiosqlite
 
-from bot.ledger import sql
 from bot.ledger.checks import check_period
-from bot.ledger.db import Database, transaction
-from bot.ledger.models import Balance, Entry, Report, ServerSettings, Spender
+from bot.ledger.context import Context
+from bot.ledger.db import transaction
+from bot.ledger.models import Balance, Entry, Report, Spender, UsageRow
 from bot.ledger.periods import Period, bounds_at, from_us, to_us
+from bot.ledger.sqlite import reports as sql
 
 
-class Reading:
-    """The reading part of the `Ledger` (it shares the ledger's database, clock, terms and settings)."""
+class Reports:
+    """The reading part of the `Ledger`: balances, reports, usage and ledger lines."""
 
-    _db: Database
-    _clock: Callable[[], datetime]
-
-    if TYPE_CHECKING:  # provided by `Ledger` and its `Settings` part
-
-        def _now_us(self) -> int: ...
-        def _terms(self, guild_id: int, user_id: int | None, now_us: int) -> dict[str, Any]: ...
-        async def server_settings(self, guild_id: int) -> ServerSettings: ...
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._db = context.db
 
     async def balance(self, guild_id: int, user_id: int) -> Balance:
-        now_us = self._now_us()
-        rows = await self._db.statement(sql.BALANCE, self._terms(guild_id, user_id, now_us))
+        now_us = self._context.now_us()
+        rows = await self._db.statement(sql.BALANCE, self._context.parameters(guild_id, user_id, now_us))
         allowance, source, period, start, spent, held, granted = rows[0]
         reset = bounds_at(from_us(now_us)).next_reset(period)
         return Balance(
@@ -46,11 +41,12 @@ class Reading:
 
     async def report(self, guild_id: int, period: Period | None = None, *, top: int = 10) -> Report:
         """The server's totals for the current `period` (None: the server's default period) and its top
-        spenders."""
+        spenders (by what they spent: captures less refunds)."""
         check_period(period)
         if period is None:
-            period = (await self.server_settings(guild_id)).default_period
-        bounds = bounds_at(self._clock())
+            rows = await self._db.statement(sql.SERVER_PERIOD, (guild_id,))
+            period = rows[0][0] if rows and rows[0][0] else self._context.terms.default_period
+        bounds = bounds_at(self._context.clock())
         start = bounds.start(period)
         reset = bounds.next_reset(period)
         # Bounded at the end too (which matters only to a clock set back), so the totals add up exactly the
@@ -59,24 +55,19 @@ class Reading:
 
         async def work(conn: aiosqlite.Connection) -> Report:
             async with transaction(conn, "DEFERRED"):
-                totals = await conn.execute_fetchall(
-                    "SELECT COALESCE(SUM(spent), 0), COALESCE(SUM(held), 0), COALESCE(SUM(granted), 0),"
-                    " COALESCE(SUM(captures), 0) FROM guild_days WHERE guild_id = ? AND day >= ? AND day < ?",
-                    (guild_id, start, end),
-                )
-                spenders = await conn.execute_fetchall(
-                    "SELECT user_id, SUM(spent) AS total, SUM(captures) FROM member_days"
-                    " WHERE guild_id = ? AND day >= ? AND day < ? GROUP BY user_id HAVING SUM(spent) > 0"
-                    " ORDER BY total DESC, user_id LIMIT ?",
-                    (guild_id, start, end, top),
-                )
-            spent, held, granted, jobs = next(iter(totals))
+                totals = await conn.execute_fetchall(sql.TOTALS, (guild_id, start, end))
+                spenders = await conn.execute_fetchall(sql.SPENDERS, (guild_id, start, end, top))
+            captured, refunded, written_off, uncertain, held, granted, jobs = next(iter(totals))
             return Report(
                 guild_id=guild_id,
                 period=period,
                 period_start=from_us(start),
                 next_reset=None if reset is None else from_us(reset),
-                spent=spent,
+                spent=captured - refunded,
+                captured=captured,
+                refunded=refunded,
+                written_off=written_off,
+                uncertain=uncertain,
                 held=held,
                 granted=granted,
                 jobs=jobs,
@@ -85,9 +76,24 @@ class Reading:
 
         return await self._db.run(work)
 
+    async def usage(self, since: datetime | None = None, guild_id: int | None = None) -> list[UsageRow]:
+        """For the operator: what each server's jobs cost since `since` (None: ever), by when the money moved;
+        one row per server with any (or only `guild_id`'s), then a total row (`guild_id=None`). Their `paid`
+        is what the provider was paid (captured + written off + uncertain)."""
+        parameters = {"since": -(2**63) if since is None else to_us(since), "guild_id": guild_id}
+        rows = [UsageRow(*row) for row in await self._db.statement(sql.USAGE, parameters)]
+        total = UsageRow(
+            guild_id=None,
+            captured=sum(row.captured for row in rows),
+            refunded=sum(row.refunded for row in rows),
+            written_off=sum(row.written_off for row in rows),
+            uncertain=sum(row.uncertain for row in rows),
+        )
+        return [*rows, total]
+
     async def entries(self, guild_id: int, since: datetime | None = None, until: datetime | None = None) -> list[Entry]:
         """The server's ledger lines made in [since, until), oldest first (for a CSV export)."""
-        return await self._entries_between(guild_id, "created_at", since, until)
+        return await self._entries_between(sql.ENTRIES_MADE, guild_id, since, until)
 
     async def period_entries(
         self, guild_id: int, start: datetime | None = None, until: datetime | None = None
@@ -96,13 +102,13 @@ class Reading:
         for a period starting at `start`, so its CSV export matches its totals. A capture or release counts
         at the time of its hold, wherever the period boundary fell between them; any other line at the time
         it was made. (Unlike `entries`, which selects lines by the time they were made.)"""
-        return await self._entries_between(guild_id, "counts_at", start, until)
+        return await self._entries_between(sql.ENTRIES_COUNTING, guild_id, start, until)
 
     async def _entries_between(
-        self, guild_id: int, column: Literal["created_at", "counts_at"], start: datetime | None, until: datetime | None
+        self, statement: str, guild_id: int, start: datetime | None, until: datetime | None
     ) -> list[Entry]:
         rows = await self._db.statement(
-            f"SELECT {sql.ENTRY_COLUMNS} FROM ledger WHERE guild_id = ? AND {column} >= ? AND {column} < ? ORDER BY id",
+            statement,
             (
                 guild_id,
                 -(2**63) if start is None else to_us(start),
@@ -113,10 +119,7 @@ class Reading:
 
     async def history(self, guild_id: int, user_id: int, limit: int = 10) -> list[Entry]:
         """The member's most recent ledger lines, newest first."""
-        rows = await self._db.statement(
-            f"SELECT {sql.ENTRY_COLUMNS} FROM ledger WHERE guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?",
-            (guild_id, user_id, limit),
-        )
+        rows = await self._db.statement(sql.HISTORY, (guild_id, user_id, limit))
         return [_entry(row) for row in rows]
 
 

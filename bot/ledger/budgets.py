@@ -1,49 +1,90 @@
-"""Grants and settings: allowances, the server's default and cap, and moderator roles, each change with a
-ledger entry saying who made it."""
+"""Budgets: allowances, the server's default and cap, grants, refunds and moderator roles, each change with a
+ledger entry saying who made it. Amounts a moderator gives are bounded by the operator's `max_allowance` and
+by `MAX_AMOUNT`."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from bot.ledger import sql
-from bot.ledger.checks import check_amount, check_period
-from bot.ledger.db import Database, transaction
+from bot.i18n.terms import PER_PERIOD
+from bot.ledger.checks import check_amount, check_bound, check_period
+from bot.ledger.context import Context
+from bot.ledger.db import transaction
+from bot.ledger.errors import RefundRefused
 from bot.ledger.models import ServerSettings
 from bot.ledger.periods import Period
+from bot.ledger.sqlite import budgets as sql
 from bot.money import format_amount
 
 log = logging.getLogger(__name__)
-
-_PER: dict[Period, str] = {"day": "a day", "week": "a week", "month": "a month", "total": "in total"}
 
 
 def _with_reason(change: str, reason: str) -> str:
     return f"{change}: {reason}" if reason else change
 
 
-class Settings:
-    """The grants and settings part of the `Ledger` (it shares the ledger's database, terms and config
-    defaults)."""
+class Budgets:
+    """The budgets part of the `Ledger`: what members and servers may spend, and moderators' changes."""
 
-    _db: Database
-    _config_allowance: int
-    _config_period: Period
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._db = context.db
 
-    if TYPE_CHECKING:  # provided by `Ledger`
-
-        def _now_us(self) -> int: ...
-        def _terms(self, guild_id: int, user_id: int | None, now_us: int) -> dict[str, Any]: ...
+    def _given(self, amount: int, what: str) -> None:
+        """An amount a moderator gives: not negative, within `max_allowance` and `MAX_AMOUNT`."""
+        check_amount(amount, what)
+        check_bound(amount, self._context.terms.max_allowance)
 
     async def grant(self, *, guild_id: int, user_id: int, amount: int, actor_id: int, reason: str = "") -> int:
-        """Add `amount` (negative: deduct) to the member's current period; returns the entry id."""
-        parameters = self._terms(guild_id, user_id, self._now_us())
+        """Add `amount` (negative: deduct) to the member's current period; returns the entry id. A grant
+        adds at most `max_allowance`; raises `AmountTooLarge` above it."""
+        check_bound(amount)
+        if amount > 0:
+            self._given(amount, "a grant")
+        parameters = self._context.parameters(guild_id, user_id, self._context.now_us())
         parameters.update(kind="grant", amount=amount, actor_id=actor_id, reason=reason)
         rows = await self._db.statement(sql.ENTRY_NOW, parameters)
         return int(rows[0][0])
+
+    async def refund(self, job_id: int, *, actor_id: int, reason: str = "", guild_id: int | None = None) -> int:
+        """Return what job `job_id` captured to its member (a `refund` entry, in the period the capture
+        counted in); returns the amount. Once per job. What the server and the operator paid the provider
+        does not change. With `guild_id`, only a job of that server. Raises `RefundRefused`."""
+        now_us = self._context.now_us()
+
+        async def work(conn: aiosqlite.Connection) -> int:
+            async with transaction(conn):
+                rows = list(await conn.execute_fetchall(sql.JOB_CHARGES, {"job_id": job_id}))
+                if not rows or (guild_id is not None and rows[0][0] != guild_id):
+                    raise RefundRefused(job_id=job_id, problem="unknown")
+                job_guild, user_id, captured, period, period_start, counts_at, refund_id = rows[0]
+                if refund_id is not None:
+                    raise RefundRefused(job_id=job_id, problem="refunded")
+                if not captured:
+                    raise RefundRefused(job_id=job_id, problem="not-charged")
+                await conn.execute_fetchall(
+                    sql.REFUND,
+                    {
+                        "amount": captured,
+                        "guild_id": job_guild,
+                        "user_id": user_id,
+                        "actor_id": actor_id,
+                        "reason": reason,
+                        "job_id": job_id,
+                        "period": period,
+                        "period_start": period_start,
+                        "counts_at": counts_at,
+                        "now": now_us,
+                    },
+                )
+                return int(captured)
+
+        refunded = await self._db.run(work)
+        log.info("job %d: %s refunded (by %d)", job_id, format_amount(refunded), actor_id)
+        return refunded
 
     async def set_allowance(
         self,
@@ -60,25 +101,15 @@ class Settings:
         check_period(period)
         if amount is None:
             change = "own allowance removed; the server default applies"
-            statement = "DELETE FROM member_allowances WHERE guild_id = ? AND user_id = ?"
+            statement = sql.REMOVE_ALLOWANCE
             values: tuple[object, ...] = (guild_id, user_id)
         else:
-            check_amount(amount, "an allowance")
-            per = _PER[period] if period else "per the server's period"
+            self._given(amount, "an allowance")
+            per = PER_PERIOD[period] if period else "per the server's period"
             change = f"allowance set to {format_amount(amount)} {per}"
-            statement = (
-                "INSERT INTO member_allowances (guild_id, user_id, amount, period) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET amount = excluded.amount, period = excluded.period"
-            )
+            statement = sql.SET_ALLOWANCE
             values = (guild_id, user_id, amount, period)
-        await self._change_settings(
-            guild_id=guild_id,
-            user_id=user_id,
-            actor_id=actor_id,
-            description=_with_reason(change, reason),
-            statement=statement,
-            values=values,
-        )
+        await self._change_settings(guild_id, user_id, actor_id, _with_reason(change, reason), statement, values)
 
     async def set_default(
         self, *, guild_id: int, amount: int | None, period: Period | None = None, actor_id: int, reason: str = ""
@@ -88,29 +119,15 @@ class Settings:
         check_period(period)
         if amount is None:
             change = "server default removed; the bot's default applies"
-            statement = (
-                "INSERT INTO guild_settings (guild_id) VALUES (?) ON CONFLICT DO UPDATE"
-                " SET default_allowance = NULL, default_period = NULL"
-            )
+            statement = sql.REMOVE_DEFAULT
             values: tuple[object, ...] = (guild_id,)
         else:
-            check_amount(amount, "a default allowance")
-            per = _PER[period] if period else "per period"
+            self._given(amount, "a default allowance")
+            per = PER_PERIOD[period] if period else "per period"
             change = f"server default set to {format_amount(amount)} {per}"
-            statement = (
-                "INSERT INTO guild_settings (guild_id, default_allowance, default_period) VALUES (?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET default_allowance = excluded.default_allowance,"
-                " default_period = COALESCE(excluded.default_period, guild_settings.default_period)"
-            )
+            statement = sql.SET_DEFAULT
             values = (guild_id, amount, period)
-        await self._change_settings(
-            guild_id=guild_id,
-            user_id=None,
-            actor_id=actor_id,
-            description=_with_reason(change, reason),
-            statement=statement,
-            values=values,
-        )
+        await self._change_settings(guild_id, None, actor_id, _with_reason(change, reason), statement, values)
 
     async def set_cap(
         self, *, guild_id: int, amount: int | None, period: Period | None = None, actor_id: int, reason: str = ""
@@ -119,26 +136,16 @@ class Settings:
         server's default period); `amount=None` removes the cap."""
         check_period(period)
         if amount is not None:
-            check_amount(amount, "a cap")
+            check_amount(amount, "a cap")  # a cap limits spending: max_allowance does not apply
         settings = await self.server_settings(guild_id)
         cap_period = period or settings.cap_period or settings.default_period
         if amount is None:
             change = "server cap removed"
         else:
-            change = f"server cap set to {format_amount(amount)} {_PER[cap_period]}"
-        statement = (
-            "INSERT INTO guild_settings (guild_id, cap_amount, cap_period) VALUES (?, ?, ?)"
-            " ON CONFLICT DO UPDATE SET cap_amount = excluded.cap_amount, cap_period = excluded.cap_period"
-        )
+            change = f"server cap set to {format_amount(amount)} {PER_PERIOD[cap_period]}"
+        statement = sql.SET_CAP
         values = (guild_id, amount, None if amount is None else cap_period)
-        await self._change_settings(
-            guild_id=guild_id,
-            user_id=None,
-            actor_id=actor_id,
-            description=_with_reason(change, reason),
-            statement=statement,
-            values=values,
-        )
+        await self._change_settings(guild_id, None, actor_id, _with_reason(change, reason), statement, values)
 
     async def set_moderator_roles(
         self, *, guild_id: int, role_ids: Iterable[int], actor_id: int, reason: str = ""
@@ -146,13 +153,13 @@ class Settings:
         """Replace the server's moderator roles (in addition to the config's `moderator_role_ids`)."""
         roles = sorted(set(role_ids))
         change = f"moderator roles set to {', '.join(map(str, roles)) or 'none'}"
-        now_us = self._now_us()
+        now_us = self._context.now_us()
 
         async def work(conn: aiosqlite.Connection) -> None:
             async with transaction(conn):
-                await conn.execute("DELETE FROM moderator_roles WHERE guild_id = ?", (guild_id,))
+                await conn.execute(sql.CLEAR_MODERATOR_ROLES, (guild_id,))
                 await conn.executemany(
-                    "INSERT INTO moderator_roles (guild_id, role_id) VALUES (?, ?)",
+                    sql.ADD_MODERATOR_ROLE,
                     [(guild_id, role) for role in roles],
                 )
                 await self._adjustment(
@@ -167,12 +174,11 @@ class Settings:
         await self._db.run(work)
 
     async def moderator_roles(self, guild_id: int) -> frozenset[int]:
-        rows = await self._db.statement("SELECT role_id FROM moderator_roles WHERE guild_id = ?", (guild_id,))
+        rows = await self._db.statement(sql.MODERATOR_ROLES, (guild_id,))
         return frozenset(int(row[0]) for row in rows)
 
     async def _change_settings(
         self,
-        *,
         guild_id: int,
         user_id: int | None,
         actor_id: int,
@@ -180,7 +186,8 @@ class Settings:
         statement: str,
         values: tuple[object, ...],
     ) -> None:
-        now_us = self._now_us()
+        """Apply one settings statement and its `adjustment` entry (who, what) in one transaction."""
+        now_us = self._context.now_us()
 
         async def work(conn: aiosqlite.Connection) -> None:
             async with transaction(conn):
@@ -208,28 +215,20 @@ class Settings:
         now_us: int,
     ) -> None:
         # Written after the change, so the entry records the period that applies from now on.
-        parameters = self._terms(guild_id, user_id, now_us)
+        parameters = self._context.parameters(guild_id, user_id, now_us)
         parameters.update(kind="adjustment", amount=0, actor_id=actor_id, reason=description)
         await conn.execute_fetchall(sql.ENTRY_NOW, parameters)
 
     async def server_settings(self, guild_id: int) -> ServerSettings:
         async def work(conn: aiosqlite.Connection) -> ServerSettings:
             async with transaction(conn, "DEFERRED"):
-                rows = list(
-                    await conn.execute_fetchall(
-                        "SELECT default_allowance, default_period, cap_amount, cap_period"
-                        " FROM guild_settings WHERE guild_id = ?",
-                        (guild_id,),
-                    )
-                )
-                roles = await conn.execute_fetchall(
-                    "SELECT role_id FROM moderator_roles WHERE guild_id = ?", (guild_id,)
-                )
+                rows = list(await conn.execute_fetchall(sql.SERVER_SETTINGS, (guild_id,)))
+                roles = await conn.execute_fetchall(sql.MODERATOR_ROLES, (guild_id,))
             allowance, period, cap, cap_period = rows[0] if rows else (None, None, None, None)
             return ServerSettings(
                 guild_id=guild_id,
-                default_allowance=self._config_allowance if allowance is None else allowance,
-                default_period=period or self._config_period,
+                default_allowance=self._context.terms.default_allowance if allowance is None else allowance,
+                default_period=period or self._context.terms.default_period,
                 default_source="config" if allowance is None else "server",
                 cap=cap,
                 cap_period=cap_period,

@@ -1,0 +1,52 @@
+"""SQL of the `Budgets` part: allowances, server settings, grants, refunds and moderator roles."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.ledger.sqlite.terms import ENTRY_NOW
+
+__all__ = ["ENTRY_NOW"]  # grants and settings adjustments are entries counted now
+
+REMOVE_ALLOWANCE: Final = "DELETE FROM member_allowances WHERE guild_id = ? AND user_id = ?"
+SET_ALLOWANCE: Final = (
+    "INSERT INTO member_allowances (guild_id, user_id, amount, period) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT DO UPDATE SET amount = excluded.amount, period = excluded.period"
+)
+REMOVE_DEFAULT: Final = (
+    "INSERT INTO guild_settings (guild_id) VALUES (?) ON CONFLICT DO UPDATE"
+    " SET default_allowance = NULL, default_period = NULL"
+)
+SET_DEFAULT: Final = (
+    "INSERT INTO guild_settings (guild_id, default_allowance, default_period) VALUES (?, ?, ?)"
+    " ON CONFLICT DO UPDATE SET default_allowance = excluded.default_allowance,"
+    " default_period = COALESCE(excluded.default_period, guild_settings.default_period)"
+)
+SET_CAP: Final = (
+    "INSERT INTO guild_settings (guild_id, cap_amount, cap_period) VALUES (?, ?, ?)"
+    " ON CONFLICT DO UPDATE SET cap_amount = excluded.cap_amount, cap_period = excluded.cap_period"
+)
+SERVER_SETTINGS: Final = (
+    "SELECT default_allowance, default_period, cap_amount, cap_period FROM guild_settings WHERE guild_id = ?"
+)
+CLEAR_MODERATOR_ROLES: Final = "DELETE FROM moderator_roles WHERE guild_id = ?"
+ADD_MODERATOR_ROLE: Final = "INSERT INTO moderator_roles (guild_id, role_id) VALUES (?, ?)"
+MODERATOR_ROLES: Final = "SELECT role_id FROM moderator_roles WHERE guild_id = ?"
+
+# What a job captured, when and where that counted, and whether it was refunded already.
+JOB_CHARGES: Final = """
+SELECT j.guild_id, j.user_id,
+       (SELECT COALESCE(SUM(c.amount), 0) FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture'),
+       (SELECT c.period FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
+       (SELECT c.period_start FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
+       (SELECT c.counts_at FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
+       (SELECT r.id FROM ledger AS r WHERE r.job_id = j.id AND r.kind = 'refund')
+FROM jobs AS j
+WHERE j.id = :job_id"""
+
+REFUND: Final = """
+INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, period, period_start, counts_at,
+                    created_at)
+VALUES ('refund', :amount, :guild_id, :user_id, :actor_id, :reason, :job_id, :period, :period_start, :counts_at,
+        :now)
+RETURNING id"""

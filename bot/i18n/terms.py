@@ -29,6 +29,7 @@ PER_PERIOD: Final[dict[str, Message]] = {
 # Where a member's allowance comes from.
 ALLOWANCE_SOURCE: Final[dict[str, Message]] = {
     "own": _("own allowance"),
+    "role": _("from role {role}"),
     "server": _("server default"),
     "config": _("bot default"),
 }

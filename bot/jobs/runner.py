@@ -140,7 +140,7 @@ class JobRunner:
                 option=file.option, content_type=file.content_type, size=file.size, max_bytes=self._max_upload
             )
         needed = self._prices.worst_case(check_options(spec.operation, spec.options, images=spec.files.keys()))
-        balance = await self._ledger.balance(spec.guild_id, spec.user_id)
+        balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
         if needed > balance.remaining:
             raise BudgetExceeded(
                 amount=needed,
@@ -171,6 +171,7 @@ class JobRunner:
                 operation=spec.operation,
                 parameters=recorded_parameters(spec),
                 prompt=str(spec.options.get("prompt") or ""),
+                source_job_id=spec.source_job_id,
             )
         except Exception as error:
             return await self._fail(run, error)
@@ -185,6 +186,7 @@ class JobRunner:
                 amount=estimate,
                 job_id=run.job_id,
                 reason=f"/{spec.command}",
+                role_ids=spec.role_ids,
             ) as hold:
                 response = await self._call(run, hold, prepared.request, estimate)
                 result, records = await self._render(run, hold, prepared, response)
@@ -251,7 +253,7 @@ class JobRunner:
         else:
             downloads = await self._client.download(response)
             run.charged = min(run.billed, self._prices.billed(request, len(downloads)))
-        balance = await self._ledger.balance(spec.guild_id, spec.user_id)
+        balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
         assert run.job_id is not None
         result = steps.base_result(
             run.job_id,

@@ -243,6 +243,7 @@ async def open_ledger(
             operator_cap=settings.budget.operator_cap_micros,
             operator_cap_period=settings.budget.operator_cap_period,
             max_allowance=settings.budget.max_allowance_micros,
+            instance_id=instance_id(settings.discord),  # its shard set: recovery settles only its own holds
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigError(f"[database] path: cannot open {path}: {exc}") from None

@@ -2,14 +2,16 @@
 part of the `Ledger` runs unchanged on either.
 
 The parts write SQLite's SQL; `translate` turns it into PostgreSQL's: `?` and `:name` placeholders become `$n`
-(typed from the value, since PostgreSQL infers a parameter's type once per statement), and `ON CONFLICT DO`
-gains the table's key, which PostgreSQL requires. The schema itself is written for each database
+(typed from the value, since PostgreSQL infers a parameter's type once per statement), `ON CONFLICT DO`
+gains the table's key, which PostgreSQL requires, and SQLite's two-argument `min(a, b)` and `iif(test, a, b)`
+become `LEAST(a, b)` and `CASE`. The schema itself is written for each database
 (`migrations/` and `migrations_pg/`).
 
 Atomicity: SQLite runs one writer at a time; here many processes write at once.
-- A statement that checks a budget before it writes (`checked`: the hold) first takes the server's advisory lock,
-  then runs in READ COMMITTED, so it sees every hold of that server committed before it: holds of one server
-  queue one after another (across processes too), and never overspend the member's allowance or the server cap.
+- A statement that checks a budget before it writes (`checked`: the hold) first takes the server's advisory lock
+  (with an operator cap, which spans servers, one lock for all), then runs in READ COMMITTED, so it sees every
+  hold committed before it that it could compete with: holds queue one after another (across processes too),
+  and never overspend the member's allowance, the server cap or the operator cap.
 - Every other single statement (captures, releases, grants, settings) runs in READ COMMITTED: each touches its
   own rows, and day totals are adjusted in place under row locks. None can make a hold's check too generous:
   captures and releases only lower what is held (a capture takes at most its hold), grants only raise allowances.
@@ -40,28 +42,34 @@ _RETRYABLE: Final = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 # Quoted strings pass through; `::` is a cast; `?` and `:name` are placeholders.
 _TOKENS: Final = re.compile(r"'(?:[^']|'')*'|::|\?|:(?P<name>[A-Za-z_]\w*)")
 _UPSERT: Final = re.compile(r"INSERT\s+INTO\s+(?P<table>\w+)(?P<middle>.*?)ON\s+CONFLICT\s+DO\s+UPDATE", re.S | re.I)
+_SCALAR_MIN: Final = re.compile(r"\bmin\((?P<args>[^(),]+,[^(),]+)\)", re.I)  # SQLite's min(a, b)
+_IIF: Final = re.compile(r"\biif\((?P<test>[^(),]+),(?P<then>[^(),]+),(?P<otherwise>[^(),]+)\)", re.I)
 _TRANSACTION_CONTROL: Final = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|END)\b", re.I)
-OPERATOR_LOCK: Final = -1  # no server id modulo 2^31 is negative
-GUILD_LOCKS: Final = 0x1DE0  # advisory lock namespace: one key per server (its id modulo 2^31)
+GUILD_LOCKS: Final = 0x1DE0  # advisory lock namespace: one key per server (its id modulo 2^31), -1 for all
 
 
 def _guild_lock(parameters: Iterable[Any] | Mapping[str, Any]) -> str:
-    """One server's lock; with an operator cap, one lock for the whole deployment: the cap spans every server, so
-    holds of different servers must queue too, or two could each see room that only one of them has."""
-    if parameters.get("operator_cap") is not None:  # type: ignore[union-attr]
-        return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {OPERATOR_LOCK})"
-    guild_id = int(parameters["guild_id"])  # type: ignore[index]
-    return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {guild_id % 2**31})"
+    """The lock a budget-checking statement takes: its server's; all servers' one when an operator cap (a limit
+    across servers) is part of the check."""
+    named = parameters if isinstance(parameters, Mapping) else {}
+    key = -1 if named.get("operator_cap") is not None else int(named["guild_id"]) % 2**31
+    return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {key})"
 
 
-def _cast(value: object) -> str:
+# Named parameters that are numbers even when NULL (PostgreSQL cannot tell the type of `$1 IS NULL` alone).
+_NUMERIC_NAMES: Final = frozenset({"amount", "operator_cap", "config_allowance", "max_allowance", "billed", "cost"})
+
+
+def _cast(value: object, name: str | None = None) -> str:
     if isinstance(value, bool):
         return "::bigint"  # SQLite has no booleans: the parts pass 0/1 columns as ints or bools
     if isinstance(value, int):
         return "::bigint"
     if isinstance(value, str):
         return "::text"
-    return ""  # None: PostgreSQL infers the type from where it is used
+    if value is None and name is not None and (name.endswith("_id") or name in _NUMERIC_NAMES):
+        return "::bigint"
+    return ""  # PostgreSQL infers the type from where it is used
 
 
 def _plain(record: Any) -> tuple[Any, ...]:
@@ -91,9 +99,10 @@ def translate(
         if name not in numbers:
             args.append(int(value) if isinstance(value, bool) else value)
             numbers[name] = len(args)
-        return f"${numbers[name]}{_cast(value)}"
+        return f"${numbers[name]}{_cast(value, name)}"
 
-    converted = _TOKENS.sub(placeholder, sql)
+    converted = _SCALAR_MIN.sub(lambda match: f"LEAST({match['args']})", _TOKENS.sub(placeholder, sql))
+    converted = _IIF.sub(lambda m: f"CASE WHEN {m['test']} THEN {m['then']} ELSE {m['otherwise']} END", converted)
 
     def conflict_target(match: re.Match[str]) -> str:
         columns = keys.get(match["table"])

@@ -1,0 +1,42 @@
+"""SQLite's SQL as the ledger's parts write it, turned into PostgreSQL's by `translate`."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ledger.pg_db import _guild_lock, translate
+
+KEYS = {"state": ["key"], "member_days": ["guild_id", "user_id", "day"]}
+
+
+@pytest.mark.parametrize(
+    ("sql", "parameters", "expected", "args"),
+    [
+        ("SELECT ? + ?", (1, "x"), "SELECT $1::bigint + $2::text", [1, "x"]),
+        ("SELECT :a, :a, :b", {"a": 5, "b": None}, "SELECT $1::bigint, $1::bigint, $2", [5, None]),
+        ("SELECT :guild_id IS NULL", {"guild_id": None}, "SELECT $1::bigint IS NULL", [None]),
+        ("SELECT ':not_a_name', 'it''s', x::text", {}, "SELECT ':not_a_name', 'it''s', x::text", []),
+        ("SELECT ?", (True,), "SELECT $1::bigint", [1]),
+        ("SELECT min(:a, o.amount), min(x)", {"a": 3}, "SELECT LEAST($1::bigint, o.amount), min(x)", [3]),
+        (
+            "SELECT SUM(iif(kind = 'capture', amount, 0))",
+            {},
+            "SELECT SUM(CASE WHEN kind = 'capture' THEN  amount ELSE  0 END)",
+            [],
+        ),
+        (
+            "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+            ("k", "v"),
+            "INSERT INTO state (key, value) VALUES ($1::text, $2::text)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            ["k", "v"],
+        ),
+    ],
+)
+def test_translate(sql: str, parameters: object, expected: str, args: list[object]) -> None:
+    assert translate(sql, parameters, KEYS) == (expected, args)  # type: ignore[arg-type]
+
+
+def test_holds_lock_their_server_or_all_servers_under_an_operator_cap() -> None:
+    assert _guild_lock({"guild_id": 42, "operator_cap": None}).endswith(", 42)")
+    assert _guild_lock({"guild_id": 42, "operator_cap": 10}).endswith(", -1)")

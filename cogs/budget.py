@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.i18n import Message, _, _n, render
-from bot.i18n.terms import ALLOWANCE_SOURCE, PER_PERIOD, THIS_PERIOD, entry_kind
+from bot.i18n.terms import PER_PERIOD, THIS_PERIOD, allowance_source, entry_kind
 from bot.ledger import Balance, Period, entries_csv
 from bot.money import Amount, parse_amount
 from cogs.sources import role_ids
@@ -66,8 +66,8 @@ def balance_embed(balance: Balance, title: Message, locale: object) -> discord.E
     embed.add_field(name=say(REMAINING), value=Amount(balance.remaining).render(locale))
     embed.add_field(name=say(SPENT), value=Amount(balance.spent).render(locale))
     embed.add_field(name=say(HELD), value=Amount(balance.held).render(locale))
-    source = ALLOWANCE_SOURCE[balance.allowance_source]
-    if balance.allowance_role_id is not None:
+    source = allowance_source(balance.allowance_source)
+    if balance.allowance_role_id is not None and isinstance(source, Message):
         source = source.with_params(role=f"<@&{balance.allowance_role_id}>")
     allowance = say(_("{allowance} ({source})", allowance=_allowance(balance.allowance, balance.period), source=source))
     if balance.granted:

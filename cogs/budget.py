@@ -13,9 +13,10 @@ from discord.ext import commands
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.i18n import Message, _, _n, render
-from bot.i18n.terms import ALLOWANCE_SOURCE, PER_PERIOD, THIS_PERIOD, entry_kind
+from bot.i18n.terms import PER_PERIOD, THIS_PERIOD, allowance_source, entry_kind
 from bot.ledger import Balance, Period, entries_csv
 from bot.money import Amount, parse_amount
+from cogs.sources import role_ids
 
 Interaction = discord.Interaction[IdeogramBot]
 # Every reply here is private: in the language of the member who used the command.
@@ -65,19 +66,20 @@ def balance_embed(balance: Balance, title: Message, locale: object) -> discord.E
     embed.add_field(name=say(REMAINING), value=Amount(balance.remaining).render(locale))
     embed.add_field(name=say(SPENT), value=Amount(balance.spent).render(locale))
     embed.add_field(name=say(HELD), value=Amount(balance.held).render(locale))
-    allowance = say(
-        _(
-            "{allowance} ({source})",
-            allowance=_allowance(balance.allowance, balance.period),
-            source=ALLOWANCE_SOURCE[balance.allowance_source],
-        )
-    )
+    source = allowance_source(balance.allowance_source)
+    if balance.allowance_role_id is not None and isinstance(source, Message):
+        source = source.with_params(role=f"<@&{balance.allowance_role_id}>")
+    allowance = say(_("{allowance} ({source})", allowance=_allowance(balance.allowance, balance.period), source=source))
     if balance.granted:
         allowance += "\n" + say(_("{amount} granted this period", amount=Amount(balance.granted)))
     embed.add_field(name=say(ALLOWANCE), value=allowance, inline=False)
     embed.add_field(name=say(PERIOD), value=say(_period(balance.period, balance.period_start)))
     embed.add_field(name=say(NEXT_RESET), value=say(_when(balance.next_reset)))
     return embed
+
+
+def _cap_text(cap: int | None, period: Period | None) -> Message:
+    return _("off") if cap is None or period is None else _allowance(cap, period)
 
 
 def _non_negative(text: str) -> int:
@@ -98,7 +100,9 @@ class Balances(commands.Cog):
     async def balance(self, interaction: Interaction) -> None:
         """See what you have left to spend on images here."""
         assert interaction.guild_id is not None
-        balance = await self.bot.ledger.balance(interaction.guild_id, interaction.user.id)
+        balance = await self.bot.ledger.balance(
+            interaction.guild_id, interaction.user.id, role_ids=role_ids(interaction.user)
+        )
         embed = balance_embed(balance, _("Your image budget"), interaction.locale)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -125,23 +129,32 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
 
     @app_commands.command(name="set")
     @app_commands.describe(
-        user="Whose allowance",
+        user="A member, or a role (members without their own get their best role's)",
         amount="Dollars per period, e.g. 2.50, or `default` to follow the server default again",
         period="Defaults to the server's period",
     )
     async def set_allowance(
-        self, interaction: Interaction, user: discord.Member, amount: str, period: Period | None = None
+        self,
+        interaction: Interaction,
+        user: discord.Member | discord.Role,
+        amount: str,
+        period: Period | None = None,
     ) -> None:
-        """Give one member their own allowance (or `default` to remove it)."""
+        """Give one member (or a role) their own allowance (or `default` to remove it)."""
         micros = None if amount.strip().lower() == "default" else _non_negative(amount)
+        guild_id = self._guild(interaction)
+        if isinstance(user, discord.Role):
+            await self._set_role_allowance(interaction, user, micros, period)
+            return
+        before = await self.bot.ledger.balance(guild_id, user.id, role_ids=role_ids(user))
         await self.bot.ledger.set_allowance(
-            guild_id=self._guild(interaction),
+            guild_id=guild_id,
             user_id=user.id,
             amount=micros,
             period=period,
             actor_id=interaction.user.id,
         )
-        balance = await self.bot.ledger.balance(self._guild(interaction), user.id)
+        balance = await self.bot.ledger.balance(guild_id, user.id, role_ids=role_ids(user))
         params = {
             "member": user.mention,
             "allowance": _allowance(balance.allowance, balance.period),
@@ -157,6 +170,35 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        what = _("the allowance of {member}", member=user.mention)
+        old, new = _allowance(before.allowance, before.period), _allowance(balance.allowance, balance.period)
+        self.bot.audit(guild_id=guild_id, actor_id=interaction.user.id, what=what, old=old, new=new)
+
+    async def _set_role_allowance(
+        self, interaction: Interaction, role: discord.Role, micros: int | None, period: Period | None
+    ) -> None:
+        guild_id = self._guild(interaction)
+        before = await self.bot.ledger.role_allowance(guild_id, role.id)
+        await self.bot.ledger.set_role_allowance(
+            guild_id=guild_id, role_id=role.id, amount=micros, period=period, actor_id=interaction.user.id
+        )
+        settings = await self.bot.ledger.server_settings(guild_id)
+        new = None if micros is None else _allowance(micros, period or settings.default_period)
+        old = None if before is None else _allowance(before[0], before[1] or settings.default_period)
+        reply = (
+            _("{role} has no allowance of its own now; its members follow the server default.", role=role.mention)
+            if new is None
+            else _(
+                "Members of {role} without their own allowance now get {allowance} (or a higher role's).",
+                role=role.mention,
+                allowance=new,
+            )
+        )
+        await interaction.response.send_message(
+            reply.render(interaction.locale), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+        what = _("the allowance of role {role}", role=role.mention)
+        self.bot.audit(guild_id=guild_id, actor_id=interaction.user.id, what=what, old=old, new=new)
 
     @app_commands.command(name="grant")
     @app_commands.describe(
@@ -176,7 +218,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             actor_id=interaction.user.id,
             reason=reason or "",
         )
-        balance = await self.bot.ledger.balance(self._guild(interaction), user.id)
+        balance = await self.bot.ledger.balance(self._guild(interaction), user.id, role_ids=role_ids(user))
         params = {"amount": Amount(abs(micros)), "member": user.mention, "remaining": Amount(balance.remaining)}
         reply = (
             _("Granted {amount} to {member}; they have {remaining} left this period.", **params)
@@ -188,6 +230,13 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        params["reason"] = reason or "—"
+        what = (
+            _("granted {amount} to {member} ({reason})", **params)
+            if micros > 0
+            else _("deducted {amount} from {member} ({reason})", **params)
+        )
+        self.bot.audit(guild_id=self._guild(interaction), actor_id=interaction.user.id, what=what)
 
     @app_commands.command(name="default")
     @app_commands.describe(
@@ -198,6 +247,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         micros = _non_negative(amount)
         guild_id = self._guild(interaction)
         # Without a period the server keeps the one it has (the ledger's rule), so read back what applies.
+        before = await self.bot.ledger.server_settings(guild_id)
         await self.bot.ledger.set_default(guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id)
         settings = await self.bot.ledger.server_settings(guild_id)
         reply = _(
@@ -205,6 +255,13 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             allowance=_allowance(settings.default_allowance, settings.default_period),
         )
         await interaction.response.send_message(reply.render(interaction.locale), ephemeral=True)
+        self.bot.audit(
+            guild_id=guild_id,
+            actor_id=interaction.user.id,
+            what=_("the server default allowance"),
+            old=_allowance(before.default_allowance, before.default_period),
+            new=_allowance(settings.default_allowance, settings.default_period),
+        )
 
     @app_commands.command(name="cap")
     @app_commands.describe(
@@ -215,6 +272,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         micros = None if amount.strip().lower() in {"off", "none"} else _non_negative(amount)
         guild_id = self._guild(interaction)
         # Without a period the cap keeps its own, else takes the server's (the ledger's rule); read it back.
+        before = await self.bot.ledger.server_settings(guild_id)
         await self.bot.ledger.set_cap(guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id)
         settings = await self.bot.ledger.server_settings(guild_id)
         reply = (
@@ -226,13 +284,20 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             )
         )
         await interaction.response.send_message(reply.render(interaction.locale), ephemeral=True)
+        self.bot.audit(
+            guild_id=guild_id,
+            actor_id=interaction.user.id,
+            what=_("the server cap"),
+            old=_cap_text(before.cap, before.cap_period),
+            new=_cap_text(settings.cap, settings.cap_period),
+        )
 
     @app_commands.command(name="show")
     @app_commands.describe(user="Whose budget")
     async def show(self, interaction: Interaction, user: discord.Member) -> None:
         """A member's balance and recent ledger entries."""
         guild_id = self._guild(interaction)
-        balance = await self.bot.ledger.balance(guild_id, user.id)
+        balance = await self.bot.ledger.balance(guild_id, user.id, role_ids=role_ids(user))
         locale = interaction.locale
         embed = balance_embed(balance, _("Budget of {name}", name=user.display_name), locale)
         lines = [
@@ -338,6 +403,13 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
         await interaction.response.send_message(
             reply.render(interaction.locale), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
+        what = _(
+            "refunded {amount} of job {job_id} to {member}",
+            amount=Amount(amount),
+            job_id=job,
+            member=mention(record.user_id),
+        )
+        self.bot.audit(guild_id=guild_id, actor_id=interaction.user.id, what=what)
 
 
 async def setup(bot: IdeogramBot) -> None:

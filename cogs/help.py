@@ -17,6 +17,7 @@ from bot.ideogram.values import LEGACY_MODELS, RENDERING_SPEEDS
 from bot.ledger import Balance
 from bot.money import Amount
 from bot.pricing import PriceTable
+from cogs.sources import role_ids
 
 Interaction = discord.Interaction[IdeogramBot]
 
@@ -119,7 +120,9 @@ class Help(commands.Cog):
     async def help(self, interaction: Interaction) -> None:
         """What the bot does, what it costs and what you have left (only you see it)."""
         assert interaction.guild_id is not None
-        balance = await self.bot.ledger.balance(interaction.guild_id, interaction.user.id)
+        balance = await self.bot.ledger.balance(
+            interaction.guild_id, interaction.user.id, role_ids=role_ids(interaction.user)
+        )
         embed = help_embed(self.bot.tree, self.bot.prices, balance, interaction.locale)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

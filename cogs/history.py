@@ -28,7 +28,12 @@ PROMPT_CLIP: Final = 60
 HISTORY_TITLE: Final = _("Your jobs in this server")
 NO_JOBS: Final = _("You haven't started any jobs here yet. Try `/imagine`.")
 NOT_IN_SERVER: Final = _("Your history belongs to a server; use /history there.")
-PAGE_FOOTER: Final = _("Page {page} of {pages} · {total} jobs · /job id shows one in full")
+# `count` (the number of jobs) picks the plural form when it is shown.
+PAGE_FOOTER: Final = _n(
+    "Page {page} of {pages} · {count} job · /job id shows one in full",
+    "Page {page} of {pages} · {count} jobs · /job id shows one in full",
+    count=0,
+)
 # not translated: a line's layout; its words are parameters
 HISTORY_LINE: Final = "`#{job_id}` {when} · /{command} · {prompt} · {images} · {cost} · {status}{link}"
 NO_PROMPT: Final = _("no prompt")
@@ -114,7 +119,7 @@ async def history_page(bot: IdeogramBot, interaction: Interaction, page: int) ->
     embed = discord.Embed(title=HISTORY_TITLE.render(locale), colour=discord.Colour.blurple())
     lines = [history_line(job, images, locale) for job, images in jobs]
     embed.description = "\n".join(lines) or NO_JOBS.render(locale)
-    embed.set_footer(text=PAGE_FOOTER.with_params(page=page + 1, pages=pages, total=total).render(locale))
+    embed.set_footer(text=PAGE_FOOTER.with_params(page=page + 1, pages=pages, count=total).render(locale))
     view = discord.ui.View(timeout=None)
     view.add_item(HistoryPage(max(page - 1, 0), label=PREVIOUS.render(locale), disabled=page == 0))
     view.add_item(HistoryPage(page + 1, label=NEXT.render(locale), disabled=page + 1 >= pages))

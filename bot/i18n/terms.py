@@ -29,6 +29,7 @@ PER_PERIOD: Final[dict[str, Message]] = {
 # Where a member's allowance comes from.
 ALLOWANCE_SOURCE: Final[dict[str, Message]] = {
     "own": _("own allowance"),
+    "role": _("from role {role}"),
     "server": _("server default"),
     "config": _("bot default"),
 }
@@ -49,3 +50,8 @@ ENTRY_KIND: Final[dict[str, Message]] = {
 def entry_kind(kind: str) -> Message | str:
     """A ledger kind in words (a kind this table does not know yet shows as it is stored)."""
     return ENTRY_KIND.get(kind, kind)
+
+
+def allowance_source(source: str) -> Message | str:
+    """Where an allowance comes from, in words (an unknown source shows as it is stored)."""
+    return ALLOWANCE_SOURCE.get(source, source)

@@ -1,11 +1,11 @@
 """Which jobs may start (the server is served, the bot is not closing, the member has room), and the jobs in
-flight, so that a shutdown can wait for them."""
+flight, so that a shutdown can wait for them and a caller can wait for a posted result's bookkeeping."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
@@ -13,6 +13,8 @@ from bot.errors import NotServedHere, UserFacingError
 from bot.i18n import _, _n
 
 log = logging.getLogger(__name__)
+
+_RECORDED_KEPT = 256
 
 
 class Admission:
@@ -22,6 +24,8 @@ class Admission:
         self._active: Counter[tuple[int, int]] = Counter()
         self._tasks: set[asyncio.Task[object]] = set()
         self._closing = False
+        # Posted result (message id) -> its charge and record are done; the newest few hundred only.
+        self._recorded: OrderedDict[int, asyncio.Future[None]] = OrderedDict()
 
     def check(self, guild_id: int, user_id: int) -> None:
         """Raise a `UserFacingError` if a job of this member may not start now."""
@@ -71,3 +75,17 @@ class Admission:
             task.cancel()
         if pending:
             await asyncio.wait(pending)
+
+    async def recorded(self, message_id: int) -> None:
+        await asyncio.shield(self._recorded_future(message_id))
+
+    def mark_recorded(self, message_id: int) -> None:
+        if not (done := self._recorded_future(message_id)).done():
+            done.set_result(None)
+
+    def _recorded_future(self, message_id: int) -> asyncio.Future[None]:
+        if message_id not in self._recorded:
+            self._recorded[message_id] = asyncio.get_running_loop().create_future()
+            while len(self._recorded) > _RECORDED_KEPT:
+                self._recorded.popitem(last=False)
+        return self._recorded[message_id]

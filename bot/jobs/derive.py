@@ -30,10 +30,11 @@ Strength = Literal["subtle", "strong"]
 # lighting (a "strong" one reads as a sibling). Below ~30 the prompt dominates and the result stops looking
 # related; above ~90 Ideogram returns near copies.
 VARY_IMAGE_WEIGHTS: Final[Mapping[Strength, int]] = {"subtle": 80, "strong": 35}
-# Keys in a job's stored parameters that are not API options: where its inputs came from, and its source job.
+# Keys in a job's stored parameters that are not API options: where its inputs came from, and (in jobs recorded
+# before the ledger had a column for it) the job it was derived from.
 INPUTS_KEY: Final = "inputs"
-SOURCE_JOB_KEY: Final = "source_job_id"
-_NOT_OPTIONS: Final = frozenset({INPUTS_KEY, SOURCE_JOB_KEY})
+_OLD_SOURCE_JOB_KEY: Final = "source_job_id"
+_NOT_OPTIONS: Final = frozenset({INPUTS_KEY, _OLD_SOURCE_JOB_KEY})
 _DESCRIPTIONS_KEY: Final = "job:{job_id}:descriptions"
 
 CANT_FETCH_AGAIN: Final = _(
@@ -74,12 +75,11 @@ class FetchedImage:
 
 
 def recorded_parameters(spec: JobSpec) -> dict[str, object]:
-    """What the ledger stores for a job: its options, where its inputs came from, and its source job."""
+    """What the ledger stores as a job's parameters: its options and where its inputs came from (the source job
+    has a column of its own: `create_job(source_job_id=...)`)."""
     parameters: dict[str, object] = dict(spec.options)
     if spec.files:  # None: an input the bot can't fetch again
         parameters[INPUTS_KEY] = {name: _source_json(spec.inputs.get(name)) for name in spec.files}
-    if spec.source_job_id is not None:
-        parameters[SOURCE_JOB_KEY] = spec.source_job_id
     return parameters
 
 
@@ -89,7 +89,10 @@ def options_of(job: Job) -> dict[str, object]:
 
 
 def source_job_of(job: Job) -> int | None:
-    value = job.parameters.get(SOURCE_JOB_KEY)
+    """The job `job` was derived from, if any."""
+    if job.source_job_id is not None:
+        return job.source_job_id
+    value = job.parameters.get(_OLD_SOURCE_JOB_KEY)
     return value if isinstance(value, int) else None
 
 

@@ -1,17 +1,22 @@
 """The one generation pipeline every command uses.
 
-admit -> validate (cheap, nothing shown) -> start (defer) -> fetch + check attachments -> hold -> call ->
-capture -> download -> re-upload -> record. Discord stays out of this module: the cog hands in a `JobOutput`
-that knows how to show progress, post results and word failures, so every entry point shares every step.
+admit -> validate (cheap, nothing shown) -> start (defer) -> fetch + check attachments -> record the job ->
+hold -> call -> download -> re-upload -> settle -> record the result. Discord stays out of this module: the cog
+hands in a `JobOutput` that knows how to show progress, post results and word failures, so every entry point
+shares every step.
 
 Each stage fails in one way only. Before `started()`: `refused` (nothing shown, held or sent). After it and
-before the result is posted: `failed`, saying what was charged. Once the result is posted, nothing that goes
-wrong turns into a failure message: the member has what they paid for, and bookkeeping problems are logged with
-the job id.
+before the result is posted: `failed`, and the member is charged nothing. Once the result is posted, nothing that
+goes wrong turns into a failure message: the member has what they paid for, and bookkeeping problems are logged
+with the job id.
 
-Money: the hold is the worst case (every image asked for); the capture is what the provider bills (every
-image it returned, withheld ones included), taken as soon as the API answers, so the ledger agrees with the
-bill even when posting to Discord fails afterwards.
+Money (DESIGN "Budgets"): the hold is the worst case (every image asked for). The ledger is told when the
+request leaves (`request_sent`) and what the provider billed the moment it answers (`answered`). After the post,
+the member is charged for the images they received plus those withheld as unsafe, and whatever else was billed is
+written off (`settle`). If the job fails on the way, `holding` settles the hold by how far it got: released
+before the call or when the API refused it, `uncertain` when the outcome is unknown (a timeout, a cancellation at
+the API), written off once the API had answered (a failed download, an untrusted host, Discord refusing the
+upload, a shutdown). So the ledger adds up to the provider's bill, and the member pays only for what they got.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from bot.ideogram import (
     DescribeResponse,
     GenerationResponse,
     IdeogramClient,
+    IdeogramError,
     IdeogramRequest,
     check_options,
 )
@@ -40,7 +46,7 @@ from bot.jobs.derive import recorded_parameters, remember_descriptions
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
 from bot.jobs.notice import ProgressNotice
 from bot.jobs.policy import PolicyGate
-from bot.ledger import BudgetExceeded, Ledger, ResultImage
+from bot.ledger import BudgetExceeded, Hold, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
 
@@ -64,7 +70,8 @@ class _Run:
     output: JobOutput
     started: float = field(default_factory=time.perf_counter)
     job_id: int | None = None
-    charged: int = 0
+    billed: int = 0  # what the provider billed, once the API answered
+    charged: int = 0  # what the member pays: the images they receive plus those withheld as unsafe
     delivered: bool = False
 
     @property
@@ -117,6 +124,11 @@ class JobRunner:
                 return "failed"
             return await self._work(_Run(spec, output))
 
+    async def recorded(self, message_id: int) -> None:
+        """Wait until the job whose result is the message `message_id` has been charged and recorded: the member
+        sees a result a moment before the bookkeeping behind it is done."""
+        await self._admission.recorded(message_id)
+
     async def shutdown(self, grace_s: float) -> None:
         """Refuse new jobs; let running ones finish for `grace_s`, then cancel them (their holds are settled)."""
         await self._admission.shutdown(grace_s)
@@ -128,7 +140,7 @@ class JobRunner:
                 option=file.option, content_type=file.content_type, size=file.size, max_bytes=self._max_upload
             )
         needed = self._prices.worst_case(check_options(spec.operation, spec.options, images=spec.files.keys()))
-        balance = await self._ledger.balance(spec.guild_id, spec.user_id)
+        balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
         if needed > balance.remaining:
             raise BudgetExceeded(
                 amount=needed,
@@ -148,8 +160,8 @@ class JobRunner:
             raise
 
     async def _stages(self, run: _Run) -> JobEnd:
-        spec, output = run.spec, run.output
-        try:  # the member's attachments, the job record, the money and the API: nothing posted yet
+        spec = run.spec
+        try:  # no money yet: the member's attachments and the job's record
             prepared = await steps.prepare(spec, max_upload=self._max_upload)
             run.job_id = await self._ledger.create_job(
                 guild_id=spec.guild_id,
@@ -159,50 +171,103 @@ class JobRunner:
                 operation=spec.operation,
                 parameters=recorded_parameters(spec),
                 prompt=str(spec.options.get("prompt") or ""),
+                source_job_id=spec.source_job_id,
             )
-            response = await self._call(run, prepared.request)
         except Exception as error:
             return await self._fail(run, error)
-        job_id = run.job_id
-        try:  # the images, fitted to Discord, and the post: paid for, not yet seen
-            balance = await self._ledger.balance(spec.guild_id, spec.user_id)
-            result = steps.base_result(job_id, spec, prepared, cost=run.charged, balance=balance)
-            records: list[ResultImage] = []
-            if isinstance(response, DescribeResponse):
-                result = steps.described(result, response)
-                # Kept before they are shown: an Imagine button can be clicked at once.
-                await remember_descriptions(self._ledger, job_id, result.descriptions)
-            else:
-                downloads = await self._client.download(response)
-                result, records = await steps.generated(result, response, downloads, upload_limit=output.upload_limit)
-            posted = await output.deliver(result)
+        estimate = self._prices.worst_case(prepared.request)
+        try:
+            # From the hold to the post, one block: when it ends in an exception (cancellation included) the ledger
+            # settles the hold by how far the request got: released before the call (or when the API refused it),
+            # uncertain while it was at the API, written off once the API had answered. The member pays nothing.
+            async with self._ledger.holding(
+                guild_id=spec.guild_id,
+                user_id=spec.user_id,
+                amount=estimate,
+                job_id=run.job_id,
+                reason=f"/{spec.command}",
+                role_ids=spec.role_ids,
+            ) as hold:
+                response = await self._call(run, hold, prepared.request, estimate)
+                result, records = await self._render(run, hold, prepared, response)
+                posted = await run.output.deliver(result)
+                run.delivered = True
+                # The member pays for what they received; what else was billed is the operator's. Should this
+                # fail, `holding` writes off everything billed: the result stays, and the member isn't charged.
+                await self._ledger.settle(
+                    hold, charged=run.charged, written_off=run.billed - run.charged, reason=f"job {run.job_id}"
+                )
         except Exception as error:
-            return await self._fail(run, error)
-        run.delivered = True
+            if not run.delivered:
+                return await self._fail(run, error)
+            log.exception("job %s: the result was posted, but charging for it failed", run.job_id)
         await self._record(run, result, records, posted)
+        self._admission.mark_recorded(posted.message_id)
         return "delivered"
 
-    async def _call(self, run: _Run, request: IdeogramRequest) -> GenerationResponse | DescribeResponse:
-        """Hold the worst case, call the API, and capture what it billed the moment it answers."""
-        spec = run.spec
-        estimate = self._prices.worst_case(request)
-        async with self._ledger.holding(
-            guild_id=spec.guild_id, user_id=spec.user_id, amount=estimate, job_id=run.job_id, reason=f"/{spec.command}"
-        ) as hold:
-            notice = ProgressNotice(run.output, estimate=estimate, settings=describe_settings(spec.defaults_used))
-            await notice.update()
-            try:
-                response = await self._client.execute(request, on_queue=notice.update)
-            finally:
-                await notice.settle()
-            returned = 1 if isinstance(response, DescribeResponse) else len(response.data)
-            billed = self._prices.billed(request, returned)
-            if billed > estimate:  # more images than asked for: never charge a member past their hold
-                log.warning("%s: the API returned %d images for %d asked", run.context, returned, request.num_images)
-                billed = estimate
-            await self._ledger.capture(hold, billed)
-            run.charged = billed
+    async def _call(
+        self, run: _Run, hold: Hold, request: IdeogramRequest, estimate: int
+    ) -> GenerationResponse | DescribeResponse:
+        """Call the API, telling the ledger when the request leaves and, the moment it answers, what it billed."""
+        notice = ProgressNotice(run.output, estimate=estimate, settings=describe_settings(run.spec.defaults_used))
+        waiting = False  # in the bot's own queue for the API's in-flight limit: nothing sent yet
+
+        async def on_queue(position: int) -> None:
+            nonlocal waiting
+            waiting = position > 0
+            await notice.update(position)
+
+        await notice.update()
+        await self._ledger.request_sent(hold)
+        try:
+            response = await self._client.execute(request, on_queue=on_queue)
+        except IdeogramError as error:
+            if not error.may_have_been_billed:  # refused, or never reached: nothing was made, nothing billed
+                await self._ledger.release(hold, f"released: {type(error).__name__}")
+            raise
+        except asyncio.CancelledError:
+            if waiting:
+                # not translated: a ledger reason, read by the operator in the CSV
+                await self._ledger.release(hold, "released: cancelled while waiting for the image service")
+            raise
+        finally:
+            await notice.settle()
+        returned = 1 if isinstance(response, DescribeResponse) else len(response.data)
+        billed = self._prices.billed(request, returned)
+        if billed > estimate:  # more images than asked for: the hold is the most anyone is charged
+            log.warning("%s: the API returned %d images for %d asked", run.context, returned, request.num_images)
+            billed = estimate
+        await self._ledger.answered(hold, billed)
+        run.billed = billed
         return response
+
+    async def _render(
+        self, run: _Run, hold: Hold, prepared: steps.Prepared, response: GenerationResponse | DescribeResponse
+    ) -> tuple[Result, list[ResultImage]]:
+        """What the member will see, and what it costs them: the images they receive plus those withheld as unsafe
+        (all of them, since a download is all or nothing), shown with the balance as it will be once settled."""
+        spec, request = run.spec, prepared.request
+        records: list[ResultImage] = []
+        if isinstance(response, DescribeResponse):
+            run.charged = run.billed
+        else:
+            downloads = await self._client.download(response)
+            run.charged = min(run.billed, self._prices.billed(request, len(downloads)))
+        balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
+        assert run.job_id is not None
+        result = steps.base_result(
+            run.job_id,
+            spec,
+            prepared,
+            cost=run.charged,
+            balance=steps.settled(balance, hold=hold.amount, charged=run.charged),
+        )
+        if isinstance(response, DescribeResponse):
+            result = steps.described(result, response)
+            # Kept before they are shown: an Imagine button can be clicked at once.
+            await remember_descriptions(self._ledger, run.job_id, result.descriptions)
+            return result, records
+        return await steps.generated(result, response, downloads, upload_limit=run.output.upload_limit)
 
     async def _record(self, run: _Run, result: Result, records: list[ResultImage], posted: Posted) -> None:
         """After delivery: the member has their result, so a failure here is only logged, never told."""
@@ -229,11 +294,12 @@ class JobRunner:
         )
 
     async def _fail(self, run: _Run, error: BaseException, *, reason: str | None = None) -> JobEnd:
+        """Before the result was posted: the member is charged nothing (the hold was settled on the way out)."""
         log.info("%s failed: %s", run.context, type(error).__name__)
         if run.job_id is not None:
             error_text = reason or f"{type(error).__name__}: {error}"
             await _quietly(self._ledger.fail_job(run.job_id, error=error_text[:500]))
-        await _quietly(run.output.failed(error, charged=run.charged, context=run.context))
+        await _quietly(run.output.failed(error, charged=0, context=run.context))
         return "failed"
 
 

@@ -127,3 +127,11 @@ def attach(records: list[ResultImage], posted: Posted) -> list[ResultImage]:
             record if attachment is None else replace(record, attachment_id=attachment.id, url=attachment.url)
         )
     return paired
+
+
+def settled(balance: Balance, *, hold: int, charged: int) -> Balance:
+    """The member's balance as it will be once a hold of `hold` is settled with `charged` captured."""
+    spent, held = balance.spent + charged, balance.held - hold
+    return replace(
+        balance, spent=spent, held=held, remaining=max(0, balance.allowance + balance.granted - spent - held)
+    )

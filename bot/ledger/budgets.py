@@ -111,6 +111,36 @@ class Budgets:
             values = (guild_id, user_id, amount, period)
         await self._change_settings(guild_id, user_id, actor_id, _with_reason(change, reason), statement, values)
 
+    async def set_role_allowance(
+        self,
+        *,
+        guild_id: int,
+        role_id: int,
+        amount: int | None,
+        period: Period | None = None,
+        actor_id: int,
+        reason: str = "",
+    ) -> None:
+        """Give a role an allowance per `period` (None: the server's period): its members without their own get
+        the highest of their roles'. `amount=None` removes it."""
+        check_period(period)
+        if amount is None:
+            change = f"allowance of role {role_id} removed"
+            statement = sql.REMOVE_ROLE_ALLOWANCE
+            values: tuple[object, ...] = (guild_id, role_id)
+        else:
+            self._given(amount, "an allowance")
+            per = PER_PERIOD[period] if period else "per the server's period"
+            change = f"allowance of role {role_id} set to {format_amount(amount)} {per}"
+            statement = sql.SET_ROLE_ALLOWANCE
+            values = (guild_id, role_id, amount, period)
+        await self._change_settings(guild_id, None, actor_id, _with_reason(change, reason), statement, values)
+
+    async def role_allowance(self, guild_id: int, role_id: int) -> tuple[int, Period | None] | None:
+        """A role's allowance and its period (None: the server's), or None if it has none."""
+        rows = await self._db.statement(sql.ROLE_ALLOWANCE, (guild_id, role_id))
+        return (int(rows[0][0]), rows[0][1]) if rows else None
+
     async def set_default(
         self, *, guild_id: int, amount: int | None, period: Period | None = None, actor_id: int, reason: str = ""
     ) -> None:

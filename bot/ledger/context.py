@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -51,12 +51,16 @@ class Context:
     def now_us(self) -> int:
         return to_us(self.clock())
 
-    def parameters(self, guild_id: int, user_id: int | None, now_us: int) -> dict[str, Any]:
-        """The named parameters every statement about a member's terms needs (see `bot.ledger.sqlite.terms`)."""
+    def parameters(
+        self, guild_id: int, user_id: int | None, now_us: int, role_ids: Iterable[int] = ()
+    ) -> dict[str, Any]:
+        """The named parameters every statement about a member's terms needs (see `bot.ledger.sqlite.terms`);
+        `role_ids` are the member's roles, for a role allowance."""
         bounds = bounds_at(from_us(now_us))
         return {
             "guild_id": guild_id,
             "user_id": user_id,
+            "role_ids": ",".join(str(role) for role in sorted(set(role_ids))),
             "config_allowance": self.terms.default_allowance,
             "config_period": self.terms.default_period,
             "operator_cap": self.terms.operator_cap,

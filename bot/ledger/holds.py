@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
@@ -41,14 +41,23 @@ class Holds:
         self._context = context
         self._db = context.db
 
-    async def hold(self, *, guild_id: int, user_id: int, amount: int, job_id: int | None, reason: str = "") -> Hold:
+    async def hold(
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        amount: int,
+        job_id: int | None,
+        reason: str = "",
+        role_ids: Iterable[int] = (),
+    ) -> Hold:
         """Reserve `amount` for a job, or raise `BudgetExceeded` if the member's budget, the server cap or the
         operator cap has less left. The checks and the reservation are one statement, so concurrent holds (in
         any servers) never overspend. Settle the hold with `capture`, `settle`, `uncertain` or `release` (or
-        use `holding`)."""
+        use `holding`). `role_ids` are the member's roles (a role allowance may apply)."""
         check_amount(amount, "a hold")
         now_us = self._context.now_us()
-        parameters = self._context.parameters(guild_id, user_id, now_us)
+        parameters = self._context.parameters(guild_id, user_id, now_us, role_ids)
         parameters.update(amount=amount, reason=reason, job_id=job_id)
 
         async def release_abandoned(rows: list[Any]) -> None:
@@ -187,13 +196,22 @@ class Holds:
 
     @asynccontextmanager
     async def holding(
-        self, *, guild_id: int, user_id: int, amount: int, job_id: int | None, reason: str = ""
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        amount: int,
+        job_id: int | None,
+        reason: str = "",
+        role_ids: Iterable[int] = (),
     ) -> AsyncIterator[Hold]:
         """Hold, yield the hold, and settle it when the block ends without settling it. On an exception
         (cancellation included): if the API answered (`answered`), write off what it billed and release the
         rest; if the request was sent but not answered (`request_sent`), the hold becomes `uncertain`;
         otherwise release it. A normal exit without a settlement releases it."""
-        hold = await self.hold(guild_id=guild_id, user_id=user_id, amount=amount, job_id=job_id, reason=reason)
+        hold = await self.hold(
+            guild_id=guild_id, user_id=user_id, amount=amount, job_id=job_id, reason=reason, role_ids=role_ids
+        )
         try:
             yield hold
         except asyncio.CancelledError:

@@ -73,6 +73,8 @@ class Ledger:
         self.grant = self.budgets.grant
         self.refund = self.budgets.refund
         self.set_allowance = self.budgets.set_allowance
+        self.set_role_allowance = self.budgets.set_role_allowance
+        self.role_allowance = self.budgets.role_allowance
         self.set_default = self.budgets.set_default
         self.set_cap = self.budgets.set_cap
         self.server_settings = self.budgets.server_settings

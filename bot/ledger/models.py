@@ -10,7 +10,7 @@ from typing import Literal
 from bot.ledger.periods import Period
 
 EntryKind = Literal["hold", "capture", "release", "grant", "adjustment", "refund", "write-off", "uncertain"]
-AllowanceSource = Literal["own", "server", "config"]
+AllowanceSource = Literal["own", "role", "server", "config"]
 JobStatus = Literal["running", "succeeded", "failed"]
 
 
@@ -46,6 +46,7 @@ class Balance:
     period: Period
     period_start: datetime
     next_reset: datetime | None
+    allowance_role_id: int | None = None  # the role the allowance comes from (`allowance_source == "role"`)
 
 
 @dataclass(frozen=True, slots=True)

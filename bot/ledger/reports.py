@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +23,11 @@ class Reports:
         self._context = context
         self._db = context.db
 
-    async def balance(self, guild_id: int, user_id: int) -> Balance:
+    async def balance(self, guild_id: int, user_id: int, *, role_ids: Iterable[int] = ()) -> Balance:
+        """The member's budget now; `role_ids` are their roles (a role allowance may apply)."""
         now_us = self._context.now_us()
-        rows = await self._db.statement(sql.BALANCE, self._context.parameters(guild_id, user_id, now_us))
-        allowance, source, period, start, spent, held, granted = rows[0]
+        rows = await self._db.statement(sql.BALANCE, self._context.parameters(guild_id, user_id, now_us, role_ids))
+        allowance, source, period, start, spent, held, granted, role_id = rows[0]
         reset = bounds_at(from_us(now_us)).next_reset(period)
         return Balance(
             remaining=max(0, allowance + granted - spent - held),
@@ -37,6 +39,7 @@ class Reports:
             period=period,
             period_start=from_us(start),
             next_reset=None if reset is None else from_us(reset),
+            allowance_role_id=None if role_id is None else int(role_id),
         )
 
     async def report(self, guild_id: int, period: Period | None = None, *, top: int = 10) -> Report:

@@ -6,6 +6,7 @@ to `FakeIdeogram` through `[ideogram] base_url`, and the ledger is a real SQLite
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 from collections.abc import AsyncIterator, Callable
@@ -70,8 +71,15 @@ class World:
         return await self.discord.slash(self.guild, self.channel, member or self.member, command, **options)
 
     async def result(self, interaction: FakeInteraction) -> FakeMessage:
-        """The interaction's original response once it shows the result (an embed; before that it says "working")."""
-        return await interaction.wait_for(lambda i: i.original is not None and bool(i.original.embeds) and i.original)
+        """The interaction's original response once it shows the result (an embed; before that it says "working"),
+        and, when the bot runs in this process, once the job behind it is charged and recorded."""
+        message: FakeMessage = await interaction.wait_for(
+            lambda i: i.original is not None and bool(i.original.embeds) and i.original
+        )
+        if self.bot is not None:
+            async with asyncio.timeout(self.discord.wait_timeout_s):
+                await self.bot.jobs.recorded(message.id)
+        return message
 
     async def private_reply(self, interaction: FakeInteraction) -> str:
         """The text of the ephemeral message the member got (an error or /balance)."""

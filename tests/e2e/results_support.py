@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 
@@ -50,7 +51,11 @@ async def reply_result(world: World, source: FakeMessage, index: int = 0) -> Fak
         done = [m for m in replies_to(world, source) if m.embeds]
         return done[index] if len(done) > index else None
 
-    return await world.discord.wait_for(find, what=f"result reply {index} to {source.id}")
+    message: FakeMessage = await world.discord.wait_for(find, what=f"result reply {index} to {source.id}")
+    if world.bot is not None:  # and the job behind it is charged and recorded
+        async with asyncio.timeout(world.discord.wait_timeout_s):
+            await world.bot.jobs.recorded(message.id)
+    return message
 
 
 def button(message: FakeMessage, prefix: str) -> str:

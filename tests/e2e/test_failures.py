@@ -221,8 +221,10 @@ async def test_an_api_failure_is_told_privately_and_releases_the_hold(
 
     money = await balance(world)
     assert (money.spent, money.held, money.remaining) == (0, 0, ALLOWANCE)
-    [hold, release] = await history(world)
-    assert (hold.kind, release.kind, release.amount, release.hold_id) == ("hold", "release", hold.amount, hold.id)
+    [hold, settled] = await history(world)
+    # Refused by the API: released. Timed out: the outcome is unknown, so the operator's side records it uncertain.
+    settlement = "uncertain" if isinstance(fault, Latency) else "release"
+    assert (hold.kind, settled.kind, settled.amount, settled.hold_id) == ("hold", settlement, hold.amount, hold.id)
     [job] = await jobs(world)
     assert (job["id"], job["status"], job["cost"], job["message_id"]) == (hold.job_id, "failed", None, None)
     assert job["error"]
@@ -321,31 +323,3 @@ async def test_a_broken_image_is_refused_after_download_with_nothing_charged(run
     assert NOTHING_CHARGED in text
     assert len(cdn_downloads(running)) == 1
     await assert_untouched(running)
-
-
-async def test_images_made_but_not_downloaded_are_charged_and_the_member_is_told(running: World) -> None:
-    running.ideogram.inject(ServerError(500), route="/images")
-    interaction = await running.slash("imagine", prompt="a cat", num_images=2, rendering_speed="TURBO")
-    text = await failed_privately(running, interaction)
-    cost = 2 * 30_000  # the provider billed the run: the ledger agrees with the bill
-    assert "couldn't download them" in text
-    assert f"billed this run, so {format_amount(cost)} was charged" in text
-    assert NOTHING_CHARGED not in text
-    money = await balance(running)
-    assert (money.spent, money.held) == (cost, 0)
-    assert [(e.kind, e.amount) for e in await history(running)] == [("hold", cost), ("capture", cost)]
-    [job] = await jobs(running)
-    assert job["status"] == "failed"
-
-
-async def test_a_result_discord_refuses_is_still_charged_as_billed(running: World) -> None:
-    # Both edits of the reply fail: the "working on it" notice (which the job shrugs off) and the result.
-    running.discord.inject_error("PATCH", "/webhooks/*/messages/@original", status=413, code=40005, times=2)
-    interaction = await running.slash("imagine", prompt="a cat", rendering_speed="TURBO")
-    text = await failed_privately(running, interaction)
-    assert "incident" in text  # not the member's doing: an incident id for the log
-    assert f"billed this run, so {format_amount(30_000)} was charged" in text
-    money = await balance(running)
-    assert (money.spent, money.held) == (30_000, 0)
-    [job] = await jobs(running)
-    assert job["status"] == "failed"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import World
+from tests.e2e.conftest import MANAGE_GUILD, World
 from tests.fakes.discord import FakeInteraction, FakeMessage
 
 CHINESE = ("zh-CN", "zh-TW")
@@ -209,20 +209,33 @@ NAMES_KEPT = {"Ideogram", "Discord", "AiHubMix", "Apps"}
 
 
 def english_words(text: str) -> list[str]:  # e.g. "⟦Ŕéɱàîñîñĝ⟧ $1.00 Remaining" -> ["Remaining"]
-    """Plain English words left in a pseudo-locale reply: outside code spans, mentions, timestamps and links, and
-    not an API code (FLASH, V_3) or a name."""
-    text = re.sub(r"`[^`]*`|<[^>]*>|\(https?://[^)]*\)|https?://\S+", " ", text)
+    """Plain English words left in a pseudo-locale reply: outside code spans, mentions, timestamps, links and
+    command names, and not an API code (FLASH, V_3) or a name."""
+    text = re.sub(r"`[^`]*`|<[^>]*>|\(https?://[^)]*\)|https?://\S+|(?<!\w)/[\w-]+", " ", text)
     words = re.findall(r"[A-Za-z][A-Za-z']+", text)
     return [word for word in words if not word.isupper() and word not in NAMES_KEPT]
 
 
-def everything_shown(message: FakeMessage) -> str:
+def everything_shown(message: FakeMessage, *, description: bool = True) -> str:
+    """The message's text, its embeds' and its buttons' labels (`description=False`: not the embeds' description)."""
     parts = [str(message.content or "")]
     for embed in message.embeds:
-        parts += [embed.get("title", ""), embed.get("description", ""), embed.get("footer", {}).get("text", "")]
+        parts += [embed.get("title", ""), embed.get("footer", {}).get("text", "")]
+        parts += [embed.get("description", "")] if description else []
         parts += [f"{field['name']} {field['value']}" for field in embed.get("fields", [])]
     parts += [c.get("label", "") for row in message.components for c in row.get("components", [])]
     return "\n".join(parts)
+
+
+@pytest.fixture
+def pseudo_japanese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers (and servers) whose Discord language is Japanese get the pseudo-locale."""
+    from bot import i18n
+    from tests.i18n.test_pseudo import PseudoTranslations
+
+    real = i18n.translations
+    monkeypatch.setitem(i18n._DISCORD_LOCALES, "ja", "pseudo")
+    monkeypatch.setattr(i18n, "translations", lambda lang: PseudoTranslations() if lang == "pseudo" else real(lang))
 
 
 @pytest.mark.parametrize(
@@ -238,16 +251,10 @@ def everything_shown(message: FakeMessage) -> str:
     ],
 )
 async def test_a_pseudo_locale_reader_sees_no_english(
-    world: World, monkeypatch: pytest.MonkeyPatch, command: str, options: dict[str, Any]
+    world: World, pseudo_japanese: None, command: str, options: dict[str, Any]
 ) -> None:
     """Every catalogue message is rendered through a pseudo-locale (letters accented, placeholders kept) for a
     member whose client is in Japanese: any plain English word in the reply bypassed the catalogue."""
-    from bot import i18n
-    from tests.i18n.test_pseudo import PseudoTranslations
-
-    real = i18n.translations
-    monkeypatch.setitem(i18n._DISCORD_LOCALES, "ja", "pseudo")
-    monkeypatch.setattr(i18n, "translations", lambda lang: PseudoTranslations() if lang == "pseudo" else real(lang))
     await world.start_bot()
     reader = world.discord.add_member(world.guild, "reader", locale="ja")
     assert world.bot is not None
@@ -261,4 +268,31 @@ async def test_a_pseudo_locale_reader_sees_no_english(
     message = await private_message(interaction)
     shown = everything_shown(message)
     assert "⟦" in shown, "the reply went through the pseudo-locale"
+    assert english_words(shown) == [], shown
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [("budget show", {"user": None}), ("budget report", {}), ("policy show", {}), ("budget grant", {"amount": "0"})],
+)
+async def test_a_pseudo_locale_moderator_sees_no_english(
+    world: World, pseudo_japanese: None, command: str, options: dict[str, Any]
+) -> None:
+    await world.start_bot()
+    mod = world.discord.add_member(world.guild, "pseudo-mod", permissions=MANAGE_GUILD, locale="ja")
+    values = {name: (world.member if value is None else value) for name, value in options.items()}
+    if command == "budget grant":
+        values["user"] = world.member
+    message = await private_message(await world.discord.slash(world.guild, world.channel, mod, command, **values))
+    shown = everything_shown(message).replace(world.member.user.username, "")  # a member's name is theirs
+    assert "⟦" in shown
+    assert english_words(shown) == [], shown
+
+
+async def test_a_pseudo_locale_server_sees_no_english_in_a_result(world: World, pseudo_japanese: None) -> None:
+    world.guild.locale = "ja"
+    await world.start_bot()
+    result = await world.result(await world.slash("imagine", prompt="a lighthouse", rendering_speed="TURBO"))
+    shown = everything_shown(result, description=False)  # the prompt (as the image service rewrote it) is not ours
+    assert "⟦" in shown
     assert english_words(shown) == [], shown

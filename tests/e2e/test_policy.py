@@ -254,3 +254,67 @@ async def test_every_policy_change_is_posted_to_the_log_channel(running: World) 
     ]
     assert len(posts) == 6
     assert all(post["allowed_mentions"] == {"parse": []} for post in posts)
+
+
+# ------------------------------------------------------------------------------------------ role allowances
+
+
+async def test_role_allowances_the_highest_role_unless_a_member_has_their_own(running: World) -> None:
+    mod = running.moderator
+    artists = running.discord.add_role(running.guild, "Artists")
+    painters = running.discord.add_role(running.guild, "Painters")
+    both = running.discord.add_member(running.guild, "both", roles=[artists, painters])
+    painter = running.discord.add_member(running.guild, "painter2", roles=[painters])
+    own = running.discord.add_member(running.guild, "own", roles=[artists])
+
+    text = await reply(running, mod, "budget set", user=artists, amount="3")
+    assert f"Members of <@&{artists.id}> without their own allowance now get $3.00 per month" in text
+    await reply(running, mod, "budget set", user=painters, amount="0.05", period="week")
+    await reply(running, mod, "budget set", user=own, amount="1.50")
+
+    shown = await reply(running, both, "balance")
+    assert f"$3.00 per month (from role <@&{artists.id}>)" in shown
+    assert "Remaining: $3.00" in shown
+    assert f"$0.05 per week (from role <@&{painters.id}>)" in await reply(running, painter, "balance")
+    assert "$1.50 per month (own allowance)" in await reply(running, own, "balance")
+    assert "$1.00 per month (bot default)" in await reply(running, running.member, "balance")
+
+    # The hold itself uses the role's allowance: $0.09 is more than the Painters' $0.05.
+    refused = await world_slash(running, painter, "imagine", prompt="a fox", rendering_speed="QUALITY")
+    assert "$0.05 left" in await refused_privately(running, refused)
+    await running.result(await world_slash(running, both, "imagine", prompt="a fox", rendering_speed="QUALITY"))
+    assert (await balance(running, both)).spent == 90_000
+    assert len(running.ideogram.api_requests) == 1
+
+    # `default` takes a role's allowance away again.
+    await reply(running, mod, "budget set", user=artists, amount="default")
+    assert f"$0.05 per week (from role <@&{painters.id}>)" in await reply(running, both, "balance")
+
+
+async def world_slash(world: World, member: FakeMember, name: str, **options: Any) -> FakeInteraction:
+    return await world.discord.slash(world.guild, world.channel, member, name, **options)
+
+
+async def test_every_budget_change_is_posted_to_the_log_channel(running: World) -> None:
+    mod, log = running.moderator, running.discord.add_channel(running.guild, "mod-log")
+    await reply(running, mod, "policy log_channel", channel=log)
+    await logged(running, log, "the log channel")
+    member = running.member.mention
+    await reply(running, mod, "budget set", user=running.member, amount="2")
+    await logged(running, log, f"changed the allowance of {member}: $1.00 per month → $2.00 per month")
+    await reply(running, mod, "budget grant", user=running.member, amount="0.5", reason="contest prize")
+    await logged(running, log, f"<@{mod.id}> granted $0.50 to {member} (contest prize)")
+    await reply(running, mod, "budget grant", user=running.member, amount="-0.25")
+    await logged(running, log, f"deducted $0.25 from {member} (—)")
+    await reply(running, mod, "budget default", amount="0.75", period="week")
+    await logged(running, log, "the server default allowance: $1.00 per month → $0.75 per week")
+    await reply(running, mod, "budget cap", amount="10")
+    await logged(running, log, "the server cap: off → $10.00 per week")
+    role = running.discord.add_role(running.guild, "Artists")
+    await reply(running, mod, "budget set", user=role, amount="3")
+    await logged(running, log, f"the allowance of role <@&{role.id}>: none → $3.00 per week")
+    result = await running.result(await running.slash("imagine", prompt="a fox", rendering_speed="TURBO"))
+    job_id = int(next(c for c in result.custom_ids if c.startswith("info:")).split(":")[1])
+    await reply(running, mod, "budget refund", job=job_id)
+    await logged(running, log, f"<@{mod.id}> refunded $0.03 of job {job_id} to {member}")
+    assert len(log_messages(running, log)) == 8

@@ -57,6 +57,17 @@ async def test_an_unreachable_database_is_one_line_naming_it(postgres: PostgresS
 LIMIT = 2
 
 
+async def recorded_by_any(bots: list[IdeogramBot], message_id: int) -> None:
+    waits = [asyncio.create_task(bot.jobs.recorded(message_id)) for bot in bots]
+    try:
+        async with asyncio.timeout(10):
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+
+
 @pytest.mark.parametrize("discord_options", [{"shard_count": 2, "max_concurrency": 2}])
 @pytest.mark.parametrize("ideogram_options", [{"max_in_flight_images": LIMIT}])  # 429 beyond the limit
 async def test_two_processes_share_the_ledger_and_one_api_limit(postgres_url: str, world: World) -> None:
@@ -86,6 +97,8 @@ async def test_two_processes_share_the_ledger_and_one_api_limit(postgres_url: st
         await world.ideogram.wait_for_in_flight(LIMIT)
         world.ideogram.resume_replies()
         results = await asyncio.gather(*(world.result(job) for job in jobs))
+        for result in results:  # and charged and recorded, by whichever process ran the job
+            await recorded_by_any(bots, result.id)
         assert all(len(result.attachments) == 1 for result in results)
         assert world.ideogram.peak_in_flight_images == LIMIT
         assert all(request.status == 200 for request in world.ideogram.api_requests)

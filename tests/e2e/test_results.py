@@ -96,7 +96,7 @@ async def test_each_action_sends_image_n_to_its_endpoint_charged_to_the_clicker(
     assert (await balance(running, running.moderator)).spent > 0
     source, made = (await jobs(running))[-2:]
     assert made["user_id"] == running.moderator.id
-    assert f'"source_job_id":{source["id"]}' in made["parameters"]
+    assert made["source_job_id"] == source["id"]
 
 
 async def test_every_action_works_after_a_restart_with_every_cdn_url_expired(world: World) -> None:

@@ -218,3 +218,15 @@ def test_a_message_never_fails_the_reply_it_is_in(
     )
     assert _("Hello {name}.", name="Ada").render("zh-CN") == "Hello Ada."
     assert "does not format" in caplog.text
+
+
+def test_the_shared_terms_cover_every_value_the_ledger_has() -> None:
+    """A new period, allowance source or entry kind needs its words in every sentence that shows it."""
+    from typing import get_args
+
+    from bot.i18n import terms
+    from bot.ledger import AllowanceSource, EntryKind, Period
+
+    assert set(get_args(Period)) <= set(terms.THIS_PERIOD) & set(terms.PER_PERIOD)
+    assert set(get_args(AllowanceSource)) <= set(terms.ALLOWANCE_SOURCE)
+    assert set(get_args(EntryKind)) <= set(terms.ENTRY_KIND)

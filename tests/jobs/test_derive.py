@@ -24,7 +24,7 @@ def image(source: ImageSource = SOURCE) -> derive.FetchedImage:
     return derive.FetchedImage(source, InputFile("image", "a.png", 10, "image/png", _read))
 
 
-def job(operation: str = "generate", **parameters: Any) -> JobResult:
+def job(operation: str = "generate", source_job_id: int | None = None, **parameters: Any) -> JobResult:
     return JobResult(
         job_id=7,
         guild_id=1,
@@ -41,6 +41,7 @@ def job(operation: str = "generate", **parameters: Any) -> JobResult:
         error=None,
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
         finished_at=None,
+        source_job_id=source_job_id,
         images=(
             ResultImage(0, 501, None, None, True, 5, "rewritten"),
             ResultImage(1, None, None, None, False, 6, None),  # withheld: not numbered
@@ -51,7 +52,7 @@ def job(operation: str = "generate", **parameters: Any) -> JobResult:
 
 def stored(spec: JobSpec, operation: str | None = None) -> JobResult:
     """`spec` as the ledger would give it back (the runner records `recorded_parameters`)."""
-    return job(operation or spec.operation, **derive.recorded_parameters(spec))
+    return job(operation or spec.operation, spec.source_job_id, **derive.recorded_parameters(spec))
 
 
 def test_image_n_counts_posted_images_only() -> None:

@@ -24,6 +24,7 @@ from bot.ideogram import (
     GenerationResponse,
     IdeogramRequest,
     InvalidRequest,
+    RequestTimedOut,
     SafetyRejected,
     WithheldImage,
 )
@@ -192,12 +193,36 @@ async def test_an_api_failure_is_told_once_with_nothing_charged(ledger: Ledger, 
     assert (await ledger.balance(GUILD, MEMBER)).spent == 0
 
 
-async def test_a_result_discord_refuses_is_a_failure_told_once(ledger: Ledger, service: FakeImageService) -> None:
+async def test_a_timeout_at_the_api_is_uncertain_and_not_charged(ledger: Ledger, service: FakeImageService) -> None:
+    service.fail = RequestTimedOut()
+    output = FakeOutput()
+    assert await runner(ledger, service).submit(spec(num_images=2), output) == "failed"
+    assert [(verb, charged) for verb, _, charged in output.errors] == [("failed", 0)]
+    assert await kinds(ledger) == [("hold", 2 * TURBO), ("uncertain", 2 * TURBO)]
+    assert (await ledger.balance(GUILD, MEMBER)).spent == 0
+
+
+async def test_a_result_discord_refuses_is_written_off_and_told_once(ledger: Ledger, service: FakeImageService) -> None:
     output = FakeOutput(deliver_error=RuntimeError("413 from Discord"))
     assert await runner(ledger, service).submit(spec(), output) == "failed"
     assert output.calls == ["started", "deliver", "failed"]
     [(_, error, charged)] = output.errors
-    assert (error, charged) == (output.deliver_error, TURBO)
+    assert (error, charged) == (output.deliver_error, 0)
+    assert ("write-off", TURBO) in await kinds(ledger)
+    assert (await ledger.balance(GUILD, MEMBER)).spent == 0
+
+
+async def test_a_failed_charge_after_delivery_writes_off_and_is_never_told(
+    ledger: Ledger, service: FakeImageService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ledger, "settle", broken)
+    output = FakeOutput()
+    assert await runner(ledger, service).submit(spec(), output) == "delivered"
+    assert output.calls == ["started", "deliver"]
+    assert ("write-off", TURBO) in await kinds(ledger)  # the operator paid; the member keeps the result
 
 
 async def test_bookkeeping_after_delivery_is_logged_never_told(
@@ -228,4 +253,4 @@ async def test_a_job_cancelled_at_the_api_is_told_the_bot_restarted(ledger: Ledg
     [(_, error, charged)] = output.errors
     assert isinstance(error, Stopped)
     assert charged == 0
-    assert [kind for kind, _ in await kinds(ledger)] == ["hold", "release"]
+    assert await kinds(ledger) == [("hold", TURBO), ("uncertain", TURBO)]

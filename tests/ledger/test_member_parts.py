@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.blocklist import blocked_word_in, normalise
-from bot.ledger import Ledger, ResultImage
+from bot.ledger import BudgetExceeded, Ledger, ResultImage
 
-from .conftest import ALICE, BOB, GUILD, new_job
+from .conftest import ALICE, BOB, DOLLAR, GUILD, MOD, new_job
 
 
 async def test_member_settings_are_kept_per_member_and_server(ledger: Ledger) -> None:
@@ -88,3 +88,29 @@ async def test_member_jobs_newest_first_in_pages(ledger: Ledger) -> None:
     started = await ledger.last_job_started(GUILD, ALICE)
     assert started == ledger.now()
     assert await ledger.last_job_started(GUILD + 1, ALICE) is None
+
+
+async def test_role_allowances_the_highest_role_unless_the_member_has_their_own(ledger: Ledger) -> None:
+    artists, painters, other = 31, 32, 33
+    await ledger.set_role_allowance(guild_id=GUILD, role_id=artists, amount=3 * DOLLAR, actor_id=MOD)
+    await ledger.set_role_allowance(guild_id=GUILD, role_id=painters, amount=50_000, period="week", actor_id=MOD)
+    both = await ledger.balance(GUILD, ALICE, role_ids=[painters, artists, other])
+    assert (both.allowance, both.allowance_source, both.allowance_role_id, both.period) == (
+        3 * DOLLAR,
+        "role",
+        artists,
+        "month",
+    )
+    painter = await ledger.balance(GUILD, ALICE, role_ids=[painters])
+    assert (painter.allowance, painter.period, painter.allowance_role_id) == (50_000, "week", painters)
+    with pytest.raises(BudgetExceeded):
+        await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=60_000, job_id=None, role_ids=[painters])
+    hold = await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=60_000, job_id=None, role_ids=[artists])
+    await ledger.release(hold, "test")
+    assert (await ledger.balance(GUILD, ALICE)).allowance_source == "config"  # no roles given: no role allowance
+    await ledger.set_allowance(guild_id=GUILD, user_id=ALICE, amount=DOLLAR // 2, actor_id=MOD)
+    own = await ledger.balance(GUILD, ALICE, role_ids=[artists])
+    assert (own.allowance, own.allowance_source, own.allowance_role_id) == (DOLLAR // 2, "own", None)
+    await ledger.set_role_allowance(guild_id=GUILD, role_id=artists, amount=None, actor_id=MOD)
+    assert await ledger.role_allowance(GUILD, artists) is None
+    assert await ledger.role_allowance(GUILD, painters) == (50_000, "week")

@@ -13,6 +13,12 @@ SET_ALLOWANCE: Final = (
     "INSERT INTO member_allowances (guild_id, user_id, amount, period) VALUES (?, ?, ?, ?)"
     " ON CONFLICT DO UPDATE SET amount = excluded.amount, period = excluded.period"
 )
+REMOVE_ROLE_ALLOWANCE: Final = "DELETE FROM role_allowances WHERE guild_id = ? AND role_id = ?"
+SET_ROLE_ALLOWANCE: Final = (
+    "INSERT INTO role_allowances (guild_id, role_id, amount, period) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT DO UPDATE SET amount = excluded.amount, period = excluded.period"
+)
+ROLE_ALLOWANCE: Final = "SELECT amount, period FROM role_allowances WHERE guild_id = ? AND role_id = ?"
 REMOVE_DEFAULT: Final = (
     "INSERT INTO guild_settings (guild_id) VALUES (?) ON CONFLICT DO UPDATE"
     " SET default_allowance = NULL, default_period = NULL"

@@ -9,7 +9,7 @@ from bot.ledger.sqlite.terms import MEMBER_TERMS
 BALANCE: Final = f"""
 WITH {MEMBER_TERMS}
 SELECT member.allowance, member.source, member.period, member.start,
-       totals.spent, totals.held, totals.granted
+       totals.spent, totals.held, totals.granted, member.role_id
 FROM member, totals"""
 
 ENTRY_COLUMNS: Final = (

@@ -16,18 +16,27 @@ _PERIOD_START: Final = (
     "CASE {period} WHEN 'day' THEN :day_start WHEN 'week' THEN :week_start WHEN 'month' THEN :month_start ELSE 0 END"
 )
 
-# The member's allowance, where it comes from, their period and its start; then their totals in it.
-# With a NULL user_id this gives the server's default terms.
+# The member's allowance, where it comes from, their period and its start; then their totals in it: their own
+# allowance, else the highest allowance among their roles (`:role_ids`, the ids separated by commas: plain SQL
+# that SQLite and PostgreSQL read alike), else the server default, else the config's. With a NULL user_id this
+# gives the server's default terms.
 MEMBER_TERMS: Final = f"""
 terms AS (
     SELECT
-        COALESCE(m.amount, g.default_allowance, :config_allowance) AS allowance,
+        COALESCE(m.amount, r.amount, g.default_allowance, :config_allowance) AS allowance,
         CASE WHEN m.amount IS NOT NULL THEN 'own'
+             WHEN r.amount IS NOT NULL THEN 'role'
              WHEN g.default_allowance IS NOT NULL THEN 'server'
              ELSE 'config' END AS source,
-        COALESCE(m.period, g.default_period, :config_period) AS period
+        COALESCE(m.period, CASE WHEN m.amount IS NULL THEN r.period END, g.default_period, :config_period) AS period,
+        CASE WHEN m.amount IS NULL THEN r.role_id END AS role_id
     FROM (SELECT 1) AS one
     LEFT JOIN member_allowances AS m ON m.guild_id = :guild_id AND m.user_id = :user_id
+    LEFT JOIN (
+        SELECT role_id, amount, period FROM role_allowances
+        WHERE guild_id = :guild_id AND (',' || :role_ids || ',') LIKE ('%,' || role_id || ',%')
+        ORDER BY amount DESC, role_id LIMIT 1
+    ) AS r ON 1 = 1
     LEFT JOIN guild_settings AS g ON g.guild_id = :guild_id
 ),
 member AS (

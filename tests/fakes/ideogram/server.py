@@ -119,6 +119,7 @@ class FakeIdeogram:
         self._faults: list[_QueuedFault] = []
         self._in_flight_images = 0
         self._in_flight_changed = asyncio.Condition()
+        self._requests_changed = asyncio.Condition()
         self._replies_open = asyncio.Event()
         self._replies_open.set()
         self._seeds = random.Random()
@@ -206,9 +207,18 @@ class FakeIdeogram:
 
     # --- request handling --------------------------------------------------------------------------------------
 
+    async def wait_for_request(self, predicate: Callable[[RecordedRequest], bool]) -> RecordedRequest:
+        """Return the first request (API call or image download) for which `predicate` holds, once it has arrived
+        (wrap in asyncio.timeout in tests)."""
+        async with self._requests_changed:
+            await self._requests_changed.wait_for(lambda: any(predicate(r) for r in self.requests))
+        return next(r for r in self.requests if predicate(r))
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         recorded = await record(request)
         self.requests.append(recorded)
+        async with self._requests_changed:
+            self._requests_changed.notify_all()
         if request.method in ("GET", "HEAD") and request.path.startswith(IMAGES_ROUTE + "/"):
             response = await self._serve_image(request, recorded)
         else:

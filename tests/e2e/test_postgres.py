@@ -107,3 +107,42 @@ async def test_two_processes_share_the_ledger_and_one_api_limit(postgres_url: st
         for bot in bots:
             assert (await bot.ledger.balance(world.guild.id, world.member.id)).spent == 3 * 60_000
             assert (await bot.ledger.balance(other.id, member.id)).spent == 3 * 60_000
+
+
+@pytest.mark.parametrize("discord_options", [{"shard_count": 2, "max_concurrency": 2}])
+async def test_the_operator_cap_is_shared_by_both_processes(postgres_url: str, world: World) -> None:
+    with_database(world, postgres_url)
+    other = world.discord.add_guild("Photo Club", shard=1 - (world.guild.id >> 22) % 2)
+    channel, member = world.discord.add_channel(other, "photos"), world.discord.add_member(other, "photographer")
+    async with contextlib.AsyncExitStack() as stack:
+        for shard in (0, 1):
+            overrides: dict[str, Any] = {
+                "discord": {"sync_guild_ids": [world.guild.id, other.id], "shard_count": 2, "shard_ids": [shard]},
+                # Three one-image DEFAULT jobs ($0.06 each) fit under the cap, in both servers together.
+                "budget": {"max_jobs_per_member": 3, "operator_cap": "0.18"},
+            }
+            settings = parse_settings(_merge(world.settings.model_dump(mode="json"), overrides))
+            bot = await stack.enter_async_context(assemble(settings, world.secrets, guild_ready_timeout=0.05))
+            await stack.enter_async_context(run_bot(world.discord, bot, token=BOT_TOKEN, point_urls=False))
+
+        world.ideogram.pause_replies()  # every job that got its hold stays in flight: holds overlap
+        jobs = [await world.slash("imagine", prompt=f"a lighthouse {n}") for n in range(3)]
+        jobs += [
+            await world.discord.slash(other, channel, member, "imagine", prompt=f"a harbour {n}") for n in range(3)
+        ]
+        await world.ideogram.wait_for_in_flight(3)
+
+        def refusals() -> list[Any]:
+            return [
+                job for job in jobs if any(m.ephemeral and not m.loading for m in [job.original, *job.followups] if m)
+            ]
+
+        refused = await world.discord.wait_for(lambda: len(refusals()) >= 3 and refusals(), what="three refusals")
+        world.ideogram.resume_replies()
+        texts = [m.content for job in refused for m in [job.original, *job.followups] if m and m.ephemeral]
+        assert all("left for all servers together" in text for text in texts), texts
+        delivered = [job for job in jobs if job not in refused]
+        results = await asyncio.gather(*(world.result(job) for job in delivered))
+    assert len(results) == 3  # exactly the jobs that fit, in both processes together
+    assert len(refused) == 3
+    assert world.ideogram.peak_in_flight_images == 3

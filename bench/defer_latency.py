@@ -94,11 +94,17 @@ async def clicks(world: Bench, source: FakeMessage, custom_id: str, rate: float 
         tasks.append(asyncio.create_task(world.discord.click(source, member, custom_id)))
     interactions = list(await asyncio.gather(*tasks))
     expected = before + len(interactions)
+
+    def refusals() -> list[str]:  # a refused click gets a private follow-up and no reply
+        return [f.content for i in interactions for f in i.followups if f.ephemeral]
+
     await world.discord.wait_for(
-        lambda: sum(1 for m in _replies(world, source) if m.embeds or m.deleted) >= expected,
+        lambda: sum(1 for m in _replies(world, source) if m.embeds or m.deleted) + len(refusals()) >= expected,
         timeout=120,
         what=f"{len(interactions)} click jobs to finish",
     )
+    if refusals():
+        raise RuntimeError(f"{len(refusals())} clicks were refused: {sorted(set(refusals()))[:3]}")
     failed = [m for m in _replies(world, source) if m.deleted]
     if failed:
         raise RuntimeError(f"{len(failed)} click jobs failed")
@@ -112,6 +118,7 @@ async def click_phases(world: Bench, rate: float) -> bool:
     source = made.original
     assert source is not None
     job = next(c for c in source.custom_ids if c.startswith("info:")).split(":")[1]
+    await world.recorded(int(job))  # a click before that is refused as "no longer known"
     # Two different buttons: the same member clicking the same one again within seconds is a repeat (one job).
     print(f"clicks: {len(world.members)} members in turn at {rate:g}/s, then all {len(world.members)} together")
     steady_clicks = await clicks(world, source, f"vary:{job}:1:subtle", rate)

@@ -7,8 +7,9 @@ SQLite) and the callback itself. The fake API answers at once, so the jobs behin
 (API call, download, upload) while later interactions arrive. Every member has a big allowance.
 Targets (issue 4): steady 50/s p99 < 50 ms; a burst of 100 together p99 < 300 ms (Discord allows 3 s).
 Button clicks (issue 10), same targets: Vary 1 on one result, clicked by every member in turn at a steady rate
-and then all together; a click is acknowledged with a deferred update (type 6) once its job is admitted, and
-its result is posted as a reply to the clicked message.
+and then all together; a click is acknowledged with a deferred update (type 6) as it arrives, ahead of its
+look-ups, and its result is posted as a reply to the clicked message. The clicks start once the bot has recorded
+the clicked result (`Bench.recorded`): a click before that is refused as unknown.
 """
 
 from __future__ import annotations

@@ -16,10 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final, Protocol, cast
+from typing import Final
 
 from bot.config import ConfigError, parse_settings, read_config
+from bot.ledger import UsageRow
 from bot.money import format_amount, plain_amount
+from bot.startup import Unreachable
 
 CSV_COLUMNS: Final = ("guild_id", "captured_usd", "write_offs_usd", "uncertain_usd", "billed_usd", "refunded_usd")
 TEXT_HEADER: Final = ("server", "captured", "write-offs", "uncertain", "billed", "refunded")
@@ -31,25 +33,6 @@ FOOTNOTE: Final = (
     "billed = captured + write-offs + uncertain: what AiHubMix should have billed (uncertain requests may not "
     "have been billed). refunded: given back to members by moderators, out of what was captured."
 )
-
-
-class ServerUsage(Protocol):
-    """One server's totals in micro-dollars, as `Ledger.usage` returns them (`guild_id` None: a total row)."""
-
-    @property
-    def guild_id(self) -> int | None: ...
-    @property
-    def captured(self) -> int: ...
-    @property
-    def refunded(self) -> int: ...
-    @property
-    def written_off(self) -> int: ...
-    @property
-    def uncertain(self) -> int: ...
-
-
-class UsageSource(Protocol):
-    async def usage(self, *, since: datetime | None, guild_id: int | None) -> Sequence[ServerUsage]: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +48,7 @@ class UsageLine:
         return self.captured + self.written_off + self.uncertain
 
 
-def usage_lines(rows: Iterable[ServerUsage]) -> list[UsageLine]:
+def usage_lines(rows: Iterable[UsageRow]) -> list[UsageLine]:
     """One line per server (by id), then the total (added up here; a total row from the ledger is skipped)."""
     servers = sorted((row for row in rows if row.guild_id is not None), key=lambda row: row.guild_id or 0)
     lines = [UsageLine(str(r.guild_id), r.captured, r.written_off, r.uncertain, r.refunded) for r in servers]
@@ -118,10 +101,7 @@ async def read_usage(config: Path | None, since: datetime | None, guild_id: int 
     # recover=False: never settle the holds of a bot that is running
     ledger = await open_ledger(settings, recover=False, database_url=database_url)
     try:
-        if not hasattr(ledger, "usage"):  # `Ledger.usage` lands with the ledger branch
-            raise ConfigError("this version's ledger cannot report usage yet")
-        source = cast(UsageSource, ledger)
-        return usage_lines(await source.usage(since=since, guild_id=guild_id))
+        return usage_lines(await ledger.usage(since=since, guild_id=guild_id))
     finally:
         await ledger.close()
 
@@ -132,5 +112,8 @@ def print_usage(config: Path | None, *, since: datetime | None, guild_id: int | 
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except Unreachable as exc:  # DATABASE_URL's server
+        print(f"cannot read the ledger: {exc}", file=sys.stderr)
+        return 1
     sys.stdout.write(format_csv(lines) if as_csv else format_text(lines, since))
     return 0

@@ -16,7 +16,7 @@ from bot.i18n import _, _n
 from bot.jobs import derive
 from bot.ledger import Job, JobResult
 from bot.money import Amount
-from cogs.feedback import report_error
+from cogs.feedback import refuse_unserved, report_error
 from cogs.layout import actions_view
 from cogs.result_info import info_embed
 from cogs.sources import fetch_message
@@ -96,6 +96,9 @@ class HistoryPage(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"his
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> HistoryPage:
         return cls(int(match["page"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return await refuse_unserved(interaction)  # outside `[discord] allowed_guild_ids`, one short refusal
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = interaction.client

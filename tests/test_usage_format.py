@@ -1,23 +1,13 @@
-"""`python -m bot usage`'s arithmetic and formatting, on rows shaped as `Ledger.usage` returns them."""
+"""`python -m bot usage`'s arithmetic and formatting, on `Ledger.usage` rows."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.ledger import UsageRow as Row
 from bot.usage import format_csv, format_text, usage_lines
-
-
-@dataclass(frozen=True)
-class Row:
-    guild_id: int | None
-    captured: int
-    refunded: int
-    written_off: int
-    uncertain: int
-
 
 ROWS = [
     Row(222, captured=90_000, refunded=0, written_off=0, uncertain=60_000),

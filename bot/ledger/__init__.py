@@ -25,7 +25,7 @@ from bot.ledger.errors import AmountTooLarge, BudgetExceeded, BudgetScope, HoldS
 from bot.ledger.export import CSV_COLUMNS, entries_csv
 from bot.ledger.holds import CRASH_RELEASE_REASON, CRASH_UNCERTAIN_REASON, CRASH_WRITE_OFF_REASON
 from bot.ledger.ledger import Ledger
-from bot.ledger.member_settings import SETTING_NAMES, MemberSettings
+from bot.ledger.member_settings import MemberSettings
 from bot.ledger.models import (
     AllowanceSource,
     Balance,
@@ -43,6 +43,7 @@ from bot.ledger.models import (
 )
 from bot.ledger.periods import PERIODS, Period, period_bounds, utc_now
 from bot.ledger.policy import Policy, ServerPolicy
+from bot.ledger.sqlite.member_settings import SETTING_NAMES
 
 __all__ = [
     "CRASH_RELEASE_REASON",

@@ -56,8 +56,8 @@ class Ledger:
         self.budgets = Budgets(self.context)
         self.reports = Reports(self.context)
         self.jobs = JobRecords(self.context)
-        self.member_settings = MemberSettings(db)
-        self.policy = Policy(db)
+        self.member_settings = MemberSettings(self.context)
+        self.policy = Policy(self.context)
 
         # Money for jobs.
         self.hold = self.holds.hold

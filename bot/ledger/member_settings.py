@@ -1,37 +1,24 @@
-"""Members' own defaults per server (`/settings`): the options applied to every job they start where they did
-not give that option themselves."""
+"""Members' own defaults per server (`/settings`): the options applied to every job they start where they did not
+give that option themselves. Its statements are in `bot.ledger.sqlite.member_settings`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
-from bot.ledger.db import Database
-
-# The options a member can set a default for, in the order `/settings` shows them (the table's columns).
-SETTING_NAMES: Final = (
-    "model",
-    "rendering_speed",
-    "aspect_ratio",
-    "style_type",
-    "magic_prompt",
-    "num_images",
-    "negative_prompt",
-)
-_COLUMNS: Final = ", ".join(SETTING_NAMES)
+from bot.ledger.context import Context
+from bot.ledger.sqlite import member_settings as sql
+from bot.ledger.sqlite.member_settings import SETTING_NAMES
 
 
 class MemberSettings:
-    """The member-settings part of the ledger; it shares the ledger's database."""
+    """The member-settings part of the ledger."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, context: Context) -> None:
+        self._db = context.db
 
     async def get(self, guild_id: int, user_id: int) -> dict[str, object]:
         """The member's defaults in this server (only those they set), in `SETTING_NAMES` order."""
-        rows = await self._db.statement(
-            f"SELECT {_COLUMNS} FROM member_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-        )
+        rows = await self._db.statement(sql.SETTINGS, (guild_id, user_id))
         if not rows:
             return {}
         return {name: value for name, value in zip(SETTING_NAMES, rows[0], strict=True) if value is not None}
@@ -41,16 +28,10 @@ class MemberSettings:
         unknown = set(values) - set(SETTING_NAMES)
         if unknown:
             raise ValueError(f"not a member setting: {', '.join(sorted(unknown))}")
-        if values:
-            names = [name for name in SETTING_NAMES if name in values]
-            await self._db.statement(
-                f"INSERT INTO member_settings (guild_id, user_id, {', '.join(names)})"
-                f" VALUES (?, ?, {', '.join('?' for _ in names)})"
-                f" ON CONFLICT DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in names)}",
-                (guild_id, user_id, *(values[name] for name in names)),
-            )
+        if any(value is not None for value in values.values()):
+            await self._db.statement(sql.UPDATE, (guild_id, user_id, *(values.get(name) for name in SETTING_NAMES)))
         return await self.get(guild_id, user_id)
 
     async def reset(self, guild_id: int, user_id: int) -> None:
         """Forget all of the member's defaults in this server."""
-        await self._db.statement("DELETE FROM member_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+        await self._db.statement(sql.RESET, (guild_id, user_id))

@@ -1,5 +1,5 @@
 """Per-server policy (`/policy`): where generation works, blocked words, a cooldown, extra moderator roles and
-a log channel.
+a log channel. Its statements are in `bot.ledger.sqlite.policy`.
 
 Every job reads the policy before anything is held, so reads go through one cache; every write here drops the
 server's entry. Another process sharing the database sees a change within `ttl_s`.
@@ -15,7 +15,9 @@ from typing import Final
 import aiosqlite
 
 from bot.blocklist import normalise
-from bot.ledger.db import Database, transaction
+from bot.ledger.context import Context
+from bot.ledger.db import transaction
+from bot.ledger.sqlite import policy as sql
 
 DEFAULT_TTL_S: Final = 30.0
 
@@ -36,9 +38,9 @@ class Policy:
     """The policy part of the ledger; it shares the ledger's database."""
 
     def __init__(
-        self, db: Database, *, ttl_s: float = DEFAULT_TTL_S, monotonic: Callable[[], float] = time.monotonic
+        self, context: Context, *, ttl_s: float = DEFAULT_TTL_S, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
-        self._db = db
+        self._db = context.db
         self._ttl_s = ttl_s
         self._monotonic = monotonic
         self._cache: dict[int, tuple[float, ServerPolicy]] = {}
@@ -61,33 +63,27 @@ class Policy:
         self._cache.pop(guild_id, None)
 
     async def add_channel(self, guild_id: int, channel_id: int) -> None:
-        await self._write(
-            guild_id, "INSERT INTO policy_channels VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, channel_id)
-        )
+        await self._write(guild_id, sql.ADD_CHANNEL, (guild_id, channel_id))
 
     async def remove_channel(self, guild_id: int, channel_id: int) -> None:
-        await self._write(
-            guild_id, "DELETE FROM policy_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
-        )
+        await self._write(guild_id, sql.REMOVE_CHANNEL, (guild_id, channel_id))
 
     async def clear_channels(self, guild_id: int) -> None:
-        await self._write(guild_id, "DELETE FROM policy_channels WHERE guild_id = ?", (guild_id,))
+        await self._write(guild_id, sql.CLEAR_CHANNELS, (guild_id,))
 
     async def add_word(self, guild_id: int, word: str) -> str:
         """Block `word` (a word or phrase); returns it as stored and matched (normalised)."""
         normal = normalise(word)
         if not normal:
             raise ValueError("a blocked word cannot be empty")
-        await self._write(
-            guild_id, "INSERT INTO blocked_words VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, normal)
-        )
+        await self._write(guild_id, sql.ADD_WORD, (guild_id, normal))
         return normal
 
     async def remove_word(self, guild_id: int, word: str) -> bool:
         """Unblock `word`; False if it was not blocked."""
         rows = await self._write(
             guild_id,
-            "DELETE FROM blocked_words WHERE guild_id = ? AND word = ? RETURNING word",
+            sql.REMOVE_WORD,
             (guild_id, normalise(word)),
         )
         return bool(rows)
@@ -97,28 +93,22 @@ class Policy:
             raise ValueError(f"a cooldown cannot be negative, got {seconds}")
         await self._write(
             guild_id,
-            "INSERT INTO guild_policy (guild_id, cooldown_s) VALUES (?, ?)"
-            " ON CONFLICT DO UPDATE SET cooldown_s = excluded.cooldown_s",
+            sql.SET_COOLDOWN,
             (guild_id, seconds),
         )
 
     async def set_log_channel(self, guild_id: int, channel_id: int | None) -> None:
         await self._write(
             guild_id,
-            "INSERT INTO guild_policy (guild_id, log_channel_id) VALUES (?, ?)"
-            " ON CONFLICT DO UPDATE SET log_channel_id = excluded.log_channel_id",
+            sql.SET_LOG_CHANNEL,
             (guild_id, channel_id),
         )
 
     async def add_moderator_role(self, guild_id: int, role_id: int) -> None:
-        await self._write(
-            guild_id, "INSERT INTO moderator_roles VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, role_id)
-        )
+        await self._write(guild_id, sql.ADD_MODERATOR_ROLE, (guild_id, role_id))
 
     async def remove_moderator_role(self, guild_id: int, role_id: int) -> None:
-        await self._write(
-            guild_id, "DELETE FROM moderator_roles WHERE guild_id = ? AND role_id = ?", (guild_id, role_id)
-        )
+        await self._write(guild_id, sql.REMOVE_MODERATOR_ROLE, (guild_id, role_id))
 
     async def _write(self, guild_id: int, statement: str, values: tuple[object, ...]) -> list[object]:
         self.invalidate(guild_id)
@@ -130,16 +120,10 @@ class Policy:
 
 async def _read(conn: aiosqlite.Connection, guild_id: int) -> ServerPolicy:
     async with transaction(conn, "DEFERRED"):
-        settings = list(
-            await conn.execute_fetchall(
-                "SELECT cooldown_s, log_channel_id FROM guild_policy WHERE guild_id = ?", (guild_id,)
-            )
-        )
-        channels = await conn.execute_fetchall("SELECT channel_id FROM policy_channels WHERE guild_id = ?", (guild_id,))
-        words = await conn.execute_fetchall(
-            "SELECT word FROM blocked_words WHERE guild_id = ? ORDER BY word", (guild_id,)
-        )
-        roles = await conn.execute_fetchall("SELECT role_id FROM moderator_roles WHERE guild_id = ?", (guild_id,))
+        settings = list(await conn.execute_fetchall(sql.SETTINGS, (guild_id,)))
+        channels = await conn.execute_fetchall(sql.CHANNELS, (guild_id,))
+        words = await conn.execute_fetchall(sql.WORDS, (guild_id,))
+        roles = await conn.execute_fetchall(sql.MODERATOR_ROLES, (guild_id,))
     cooldown, log_channel = settings[0] if settings else (0, None)
     return ServerPolicy(
         guild_id=guild_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.e2e.conftest import World
 from tests.e2e.support import jobs, refused_privately
+from tests.e2e.test_members import ask, make_jobs
 
 NOT_SERVED = "This bot isn't enabled in this server."
 
@@ -41,3 +42,15 @@ async def test_the_listed_servers_are_served(world: World) -> None:
     await world.start_bot(discord={"allowed_guild_ids": [world.guild.id]})
     result = await world.result(await world.slash("imagine", prompt="a cat", rendering_speed="TURBO"))
     assert len(result.attachments) == 1
+
+
+async def test_a_button_that_is_not_a_job_is_refused_too(world: World) -> None:
+    await world.start_bot()
+    await make_jobs(world, 12)
+    first = await ask(world, "history")
+    await world.stop_bot()
+    await world.start_bot(discord={"allowed_guild_ids": [world.guild.id + 1]})
+
+    click = await world.discord.click(first, world.member, "history:1")
+    assert NOT_SERVED in await refused_privately(world, click)
+    assert "Page 1 of 2" in first.embeds[0]["footer"]["text"]  # the page did not turn

@@ -17,6 +17,8 @@ PUBLIC = {
         "grant",
         "refund",
         "set_allowance",
+        "set_role_allowance",
+        "role_allowance",
         "set_default",
         "set_cap",
         "server_settings",

@@ -103,7 +103,7 @@ async def prepare(url: str, processes: int, cap: bool) -> None:
     try:
         for index in range(processes):
             if cap:
-                await ledger.set_cap(guild_id=GUILD + index, amount=10**13, period="month", actor_id=0)
+                await ledger.set_cap(guild_id=GUILD + index, amount=10**12, period="month", actor_id=0)  # never reached
     finally:
         await ledger.close()
 

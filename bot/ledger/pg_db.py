@@ -8,13 +8,16 @@ become `LEAST(a, b)` and `CASE`. The schema itself is written for each database
 (`migrations/` and `migrations_pg/`).
 
 Atomicity: SQLite runs one writer at a time; here many processes write at once.
-- A statement that checks a budget before it writes (`checked`: the hold) first takes the server's advisory lock
-  (with an operator cap, which spans servers, one lock for all), then runs in READ COMMITTED, so it sees every
-  hold committed before it that it could compete with: holds queue one after another (across processes too),
-  and never overspend the member's allowance, the server cap or the operator cap.
-- Every other single statement (captures, releases, grants, settings) runs in READ COMMITTED: each touches its
-  own rows, and day totals are adjusted in place under row locks. None can make a hold's check too generous:
-  captures and releases only lower what is held (a capture takes at most its hold), grants only raise allowances.
+- Single statements are committed in batches, one transaction per batch, each statement in its own savepoint
+  (`bot.ledger.pg_batch`). A statement that checks a budget before it writes (`checked`: the hold) needs its
+  server's advisory lock (with an operator cap, which spans servers, one lock for all): the batch takes them
+  first and keeps them until it commits, and runs in READ COMMITTED, so a hold sees every hold committed before
+  it that it could compete with: holds queue one after another (across processes too), and never overspend the
+  member's allowance, the server cap or the operator cap.
+- Every other single statement (captures, releases, grants, settings) runs in the same READ COMMITTED batches:
+  each touches its own rows, and day totals are adjusted in place under row locks. None can make a hold's check
+  too generous: captures and releases only lower what is held (a capture takes at most its hold), grants only
+  raise allowances.
 - A unit of work (several statements) runs in one SERIALIZABLE transaction, retried whole on a conflict.
 """
 
@@ -31,29 +34,31 @@ from typing import Any, Final, TypeVar
 
 import asyncpg
 
+from bot.ledger.db import _shielded
 from bot.ledger.errors import LedgerError
 from bot.ledger.pg import open_pool
+from bot.ledger.pg_batch import GUILD_LOCKS, MAX_ATTEMPTS, RETRYABLE, Batcher, Queued
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_ATTEMPTS: Final = 30
-_RETRYABLE: Final = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 # Quoted strings pass through; `::` is a cast; `?` and `:name` are placeholders.
 _TOKENS: Final = re.compile(r"'(?:[^']|'')*'|::|\?|:(?P<name>[A-Za-z_]\w*)")
 _UPSERT: Final = re.compile(r"INSERT\s+INTO\s+(?P<table>\w+)(?P<middle>.*?)ON\s+CONFLICT\s+DO\s+UPDATE", re.S | re.I)
 _SCALAR_MIN: Final = re.compile(r"\bmin\((?P<args>[^(),]+,[^(),]+)\)", re.I)  # SQLite's min(a, b)
 _IIF: Final = re.compile(r"\biif\((?P<test>[^(),]+),(?P<then>[^(),]+),(?P<otherwise>[^(),]+)\)", re.I)
 _TRANSACTION_CONTROL: Final = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|END)\b", re.I)
-GUILD_LOCKS: Final = 0x1DE0  # advisory lock namespace: one key per server (its id modulo 2^31), -1 for all
 
 
-def _guild_lock(parameters: Iterable[Any] | Mapping[str, Any]) -> str:
+def _lock_key(parameters: Iterable[Any] | Mapping[str, Any]) -> int:
     """The lock a budget-checking statement takes: its server's; all servers' one when an operator cap (a limit
     across servers) is part of the check."""
     named = parameters if isinstance(parameters, Mapping) else {}
-    key = -1 if named.get("operator_cap") is not None else int(named["guild_id"]) % 2**31
-    return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {key})"
+    return -1 if named.get("operator_cap") is not None else int(named["guild_id"]) % 2**31
+
+
+def _guild_lock(parameters: Iterable[Any] | Mapping[str, Any]) -> str:
+    return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {_lock_key(parameters)})"
 
 
 # Named parameters that are numbers even when NULL (PostgreSQL cannot tell the type of `$1 IS NULL` alone).
@@ -148,6 +153,8 @@ class PgDatabase:
         self._keys = keys
         self._checked = frozenset(checked)
         self._closed = False
+        self._batcher = Batcher(pool, _plain)
+        self._closer: asyncio.Future[None] | None = None
 
     @classmethod
     async def open(cls, url: str, *, checked: Iterable[str] = (), max_size: int = 10) -> PgDatabase:
@@ -169,9 +176,14 @@ class PgDatabase:
         return self._pool
 
     async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            await self._pool.close()
+        if self._closer is None:
+            self._closer = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closer)
+
+    async def _close(self) -> None:
+        await self._batcher.close()  # the statements queued (and their clean-ups) still land
+        self._closed = True
+        await self._pool.close()
 
     async def statement(
         self,
@@ -181,19 +193,26 @@ class PgDatabase:
         undo: Callable[[list[Any]], Awaitable[object]] | None = None,
         shielded: bool = False,
     ) -> list[Any]:
-        """One statement in its own serializable transaction. `shielded`: it runs to the end even if the caller
-        is cancelled; otherwise a caller cancelled after it committed gets `undo` called with its rows."""
+        """One statement, atomic by itself, committed together with the others queued meanwhile (see
+        `bot.ledger.pg_batch`). `shielded`: it runs to the end even if the caller is cancelled; otherwise a caller
+        cancelled after it committed gets `undo` called with its rows."""
+        if self._closed:
+            raise LedgerError("the ledger is closed")
         query, args = translate(sql, parameters, self._keys)
-        lock = _guild_lock(parameters) if sql in self._checked else None
-
-        async def work(conn: Any) -> list[Any]:
-            if lock is None:
-                return [_plain(record) for record in await conn.fetch(query, *args)]
-            async with conn.transaction():  # READ COMMITTED: the statement's snapshot is taken after the lock
-                await conn.execute(lock)
-                return [_plain(record) for record in await conn.fetch(query, *args)]
-
-        return await self._guarded(self._retried(work, isolation=None), undo, shielded=shielded)
+        lock = _lock_key(parameters) if sql in self._checked else None
+        future = asyncio.get_running_loop().create_future()
+        self._batcher.submit(Queued(future, query, args, lock, undo))
+        if shielded:
+            rows: list[Any] = await _shielded(future)
+            return rows
+        try:
+            return list(await future)
+        except asyncio.CancelledError:
+            # Cancelled just after the statement committed but before this task resumed: undo it here (if it
+            # had not run yet, the writer skips it; if it was running, the writer undoes it).
+            if undo is not None and future.done() and not future.cancelled() and future.exception() is None:
+                self._batcher.clean_up(undo(future.result()))
+            raise
 
     async def run(
         self,
@@ -208,24 +227,20 @@ class PgDatabase:
         async def wrapped(conn: Any) -> T:
             return await work(PgConnection(conn, self._keys, self._checked))
 
-        return await self._guarded(self._retried(wrapped, isolation="serializable"), undo, shielded=shielded)
+        return await self._guarded(self._retried(wrapped), undo, shielded=shielded)
 
-    async def _retried(self, work: Callable[[Any], Awaitable[T]], *, isolation: str | None) -> T:
-        """`work` on a connection, in a transaction of `isolation` (None: its statements' own), retried on a
-        serialization failure or deadlock."""
+    async def _retried(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """`work` on a connection in a serializable transaction, retried on a serialization failure or deadlock."""
         if self._closed:
             raise LedgerError("the ledger is closed")
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self._pool.acquire() as conn:
-                    if isolation is None:
-                        return await work(conn)
-                    async with conn.transaction(isolation=isolation):
-                        return await work(conn)
+                async with self._pool.acquire() as conn, conn.transaction(isolation="serializable"):
+                    return await work(conn)
             except asyncpg.IntegrityConstraintViolationError as exc:
                 # The parts (and their callers) see one error type for a refused write, whatever the database.
                 raise sqlite3.IntegrityError(str(exc)) from exc
-            except _RETRYABLE:
+            except RETRYABLE:
                 if attempt == MAX_ATTEMPTS:
                     raise
                 await asyncio.sleep(random.uniform(0, 0.002 * attempt))

@@ -16,6 +16,7 @@ from bot.i18n import Message, _, _n, render
 from bot.i18n.terms import PER_PERIOD, THIS_PERIOD, allowance_source, entry_kind
 from bot.ledger import Balance, Period, entries_csv
 from bot.money import Amount, parse_amount
+from cogs.output import inert
 from cogs.sources import role_ids
 
 Interaction = discord.Interaction[IdeogramBot]
@@ -230,7 +231,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        params["reason"] = reason or "—"
+        params["reason"] = inert(reason) if reason else "—"
         what = (
             _("granted {amount} to {member} ({reason})", **params)
             if micros > 0
@@ -306,7 +307,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
                     _timestamp(entry.created_at, "d"),
                     render(entry_kind(entry.kind), locale),
                     Amount(entry.amount).render(locale),
-                    *(("—", entry.reason) if entry.reason else ()),
+                    *(("—", inert(entry.reason)) if entry.reason else ()),
                 )
             )
             for entry in await self.bot.ledger.history(guild_id, user.id, limit=10)

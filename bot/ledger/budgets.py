@@ -201,7 +201,11 @@ class Budgets:
                     now_us=now_us,
                 )
 
-        await self._db.run(work)
+        self._context.policy_changed(guild_id)  # the policy part caches this table
+        try:
+            await self._db.run(work)
+        finally:
+            self._context.policy_changed(guild_id)
 
     async def moderator_roles(self, guild_id: int) -> frozenset[int]:
         rows = await self._db.statement(sql.MODERATOR_ROLES, (guild_id,))

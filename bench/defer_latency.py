@@ -7,8 +7,9 @@ SQLite) and the callback itself. The fake API answers at once, so the jobs behin
 (API call, download, upload) while later interactions arrive. Every member has a big allowance.
 Targets (issue 4): steady 50/s p99 < 50 ms; a burst of 100 together p99 < 300 ms (Discord allows 3 s).
 Button clicks (issue 10), same targets: Vary 1 on one result, clicked by every member in turn at a steady rate
-and then all together; a click is acknowledged with a deferred update (type 6) once its job is admitted, and
-its result is posted as a reply to the clicked message.
+and then all together; a click is acknowledged with a deferred update (type 6) as it arrives, ahead of its
+look-ups, and its result is posted as a reply to the clicked message. The clicks start once the bot has recorded
+the clicked result (`Bench.recorded`): a click before that is refused as unknown.
 """
 
 from __future__ import annotations
@@ -94,11 +95,17 @@ async def clicks(world: Bench, source: FakeMessage, custom_id: str, rate: float 
         tasks.append(asyncio.create_task(world.discord.click(source, member, custom_id)))
     interactions = list(await asyncio.gather(*tasks))
     expected = before + len(interactions)
+
+    def refusals() -> list[str]:  # a refused click gets a private follow-up and no reply
+        return [f.content for i in interactions for f in i.followups if f.ephemeral]
+
     await world.discord.wait_for(
-        lambda: sum(1 for m in _replies(world, source) if m.embeds or m.deleted) >= expected,
+        lambda: sum(1 for m in _replies(world, source) if m.embeds or m.deleted) + len(refusals()) >= expected,
         timeout=120,
         what=f"{len(interactions)} click jobs to finish",
     )
+    if refusals():
+        raise RuntimeError(f"{len(refusals())} clicks were refused: {sorted(set(refusals()))[:3]}")
     failed = [m for m in _replies(world, source) if m.deleted]
     if failed:
         raise RuntimeError(f"{len(failed)} click jobs failed")
@@ -112,6 +119,7 @@ async def click_phases(world: Bench, rate: float) -> bool:
     source = made.original
     assert source is not None
     job = next(c for c in source.custom_ids if c.startswith("info:")).split(":")[1]
+    await world.recorded(int(job))  # a click before that is refused as "no longer known"
     # Two different buttons: the same member clicking the same one again within seconds is a repeat (one job).
     print(f"clicks: {len(world.members)} members in turn at {rate:g}/s, then all {len(world.members)} together")
     steady_clicks = await clicks(world, source, f"vary:{job}:1:subtle", rate)

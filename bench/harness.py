@@ -161,6 +161,18 @@ class Bench:
             process.kill()
             await process.wait()
 
+    async def recorded(self, job_id: int, *, timeout: float = START_TIMEOUT_S) -> None:  # noqa: ASYNC109
+        """Wait until the bot has charged and recorded job `job_id` (it logs "job N /command ... cost=..." then).
+
+        A member sees a result a moment before the bookkeeping behind it is done (the tests wait on the bot's
+        `jobs.recorded`; this process can only read its log), and a click in that moment is refused as unknown.
+        """
+        needle = f"bot.jobs.runner: job {job_id} /"
+        async with asyncio.timeout(timeout):
+            # another process's file: nothing to wait on but the file itself
+            while needle not in self.log_path.read_text(encoding="utf-8", errors="replace"):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])

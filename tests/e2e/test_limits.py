@@ -58,7 +58,7 @@ async def test_a_job_waiting_for_the_api_shows_its_place_in_line(world: World) -
 
     world.ideogram.resume_replies()
     for interaction in (first, second, third):
-        result = await interaction.wait_for_original(lambda m: bool(m.embeds))
+        result = await world.result(interaction)  # posted, and its charge recorded
         assert result.content == ""  # the queue notice is gone from the result
         assert len(result.attachments) == 1
     assert world.ideogram.peak_in_flight_images == 1

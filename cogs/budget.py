@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Final
 
@@ -14,8 +15,9 @@ from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.i18n import Message, _, _n, render
 from bot.i18n.terms import PER_PERIOD, THIS_PERIOD, allowance_source, entry_kind
-from bot.ledger import Balance, Period, entries_csv
+from bot.ledger import Balance, Period, ServerSettings, entries_csv
 from bot.money import Amount, parse_amount
+from cogs.output import inert
 from cogs.sources import role_ids
 
 Interaction = discord.Interaction[IdeogramBot]
@@ -230,7 +232,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        params["reason"] = reason or "—"
+        params["reason"] = inert(reason) if reason else "—"
         what = (
             _("granted {amount} to {member} ({reason})", **params)
             if micros > 0
@@ -245,22 +247,19 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     async def default(self, interaction: Interaction, amount: str, period: Period | None = None) -> None:
         """Set the server's default allowance."""
         micros = _non_negative(amount)
-        guild_id = self._guild(interaction)
+
+        def shown(settings: ServerSettings) -> Message:
+            return _allowance(settings.default_allowance, settings.default_period)
+
         # Without a period the server keeps the one it has (the ledger's rule), so read back what applies.
-        before = await self.bot.ledger.server_settings(guild_id)
-        await self.bot.ledger.set_default(guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id)
-        settings = await self.bot.ledger.server_settings(guild_id)
-        reply = _(
-            "Members without their own allowance now get {allowance}.",
-            allowance=_allowance(settings.default_allowance, settings.default_period),
-        )
-        await interaction.response.send_message(reply.render(interaction.locale), ephemeral=True)
-        self.bot.audit(
-            guild_id=guild_id,
-            actor_id=interaction.user.id,
+        await self._change_server(
+            interaction,
+            lambda guild_id: self.bot.ledger.set_default(
+                guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id
+            ),
             what=_("the server default allowance"),
-            old=_allowance(before.default_allowance, before.default_period),
-            new=_allowance(settings.default_allowance, settings.default_period),
+            shown=shown,
+            reply=lambda now: _("Members without their own allowance now get {allowance}.", allowance=shown(now)),
         )
 
     @app_commands.command(name="cap")
@@ -270,26 +269,44 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
     async def cap(self, interaction: Interaction, amount: str, period: Period | None = None) -> None:
         """Cap what the whole server may spend per period."""
         micros = None if amount.strip().lower() in {"off", "none"} else _non_negative(amount)
-        guild_id = self._guild(interaction)
-        # Without a period the cap keeps its own, else takes the server's (the ledger's rule); read it back.
-        before = await self.bot.ledger.server_settings(guild_id)
-        await self.bot.ledger.set_cap(guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id)
-        settings = await self.bot.ledger.server_settings(guild_id)
-        reply = (
-            _("The server cap is off.")
-            if settings.cap is None or settings.cap_period is None
-            else _(
+
+        def reply(settings: ServerSettings) -> Message:
+            if settings.cap is None or settings.cap_period is None:
+                return _("The server cap is off.")
+            return _(
                 "The whole server may now spend at most {allowance}.",
                 allowance=_allowance(settings.cap, settings.cap_period),
             )
-        )
-        await interaction.response.send_message(reply.render(interaction.locale), ephemeral=True)
-        self.bot.audit(
-            guild_id=guild_id,
-            actor_id=interaction.user.id,
+
+        # Without a period the cap keeps its own, else takes the server's (the ledger's rule); read it back.
+        await self._change_server(
+            interaction,
+            lambda guild_id: self.bot.ledger.set_cap(
+                guild_id=guild_id, amount=micros, period=period, actor_id=interaction.user.id
+            ),
             what=_("the server cap"),
-            old=_cap_text(before.cap, before.cap_period),
-            new=_cap_text(settings.cap, settings.cap_period),
+            shown=lambda settings: _cap_text(settings.cap, settings.cap_period),
+            reply=reply,
+        )
+
+    async def _change_server(
+        self,
+        interaction: Interaction,
+        change: Callable[[int], Awaitable[None]],
+        *,
+        what: Message,
+        shown: Callable[[ServerSettings], Message],
+        reply: Callable[[ServerSettings], Message],
+    ) -> None:
+        """Make a server-wide `change`, then read back what applies: reply with it and tell the log channel
+        what it was and is."""
+        guild_id = self._guild(interaction)
+        before = await self.bot.ledger.server_settings(guild_id)
+        await change(guild_id)
+        settings = await self.bot.ledger.server_settings(guild_id)
+        await interaction.response.send_message(reply(settings).render(interaction.locale), ephemeral=True)
+        self.bot.audit(
+            guild_id=guild_id, actor_id=interaction.user.id, what=what, old=shown(before), new=shown(settings)
         )
 
     @app_commands.command(name="show")
@@ -306,7 +323,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
                     _timestamp(entry.created_at, "d"),
                     render(entry_kind(entry.kind), locale),
                     Amount(entry.amount).render(locale),
-                    *(("—", entry.reason) if entry.reason else ()),
+                    *(("—", inert(entry.reason)) if entry.reason else ()),
                 )
             )
             for entry in await self.bot.ledger.history(guild_id, user.id, limit=10)

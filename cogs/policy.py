@@ -6,7 +6,7 @@ every change to the log channel (`IdeogramBot.audit`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Final, Literal
 
 import discord
@@ -88,6 +88,20 @@ def policy_embed(policy: ServerPolicy, locale: object) -> discord.Embed:
     return embed
 
 
+async def _add_or_remove(
+    action: str,
+    guild_id: int,
+    item_id: int | None,
+    needs: Message,
+    add: Callable[[int, int], Awaitable[None]],
+    remove: Callable[[int, int], Awaitable[None]],
+) -> None:
+    """The `add` and `remove` actions of a list of ids in the policy: both need the item named (`needs` says so)."""
+    if item_id is None:
+        raise UserFacingError(needs.with_params(action=action))
+    await (add if action == "add" else remove)(guild_id, item_id)
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where and how the bot may be used here"):
@@ -144,12 +158,9 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         store = self.bot.ledger.policy
         if action == "clear":
             await store.clear_channels(before.guild_id)
-        elif channel is None:
-            raise UserFacingError(NEEDS_CHANNEL.with_params(action=action))
-        elif action == "add":
-            await store.add_channel(before.guild_id, channel.id)
         else:
-            await store.remove_channel(before.guild_id, channel.id)
+            item = None if channel is None else channel.id
+            await _add_or_remove(action, before.guild_id, item, NEEDS_CHANNEL, store.add_channel, store.remove_channel)
         old, new = channels_text(before.channel_ids), channels_text((await self._policy(interaction)).channel_ids)
         await self._changed(interaction, WHAT_CHANNELS, old, new, CHANNELS_NOW.with_params(channels=new))
 
@@ -189,12 +200,8 @@ class PolicyCog(commands.GroupCog, name="policy", description="Moderators: where
         before = await self._policy(interaction)
         store = self.bot.ledger.policy
         if action != "list":
-            if role is None:
-                raise UserFacingError(NEEDS_ROLE.with_params(action=action))
-            if action == "add":
-                await store.add_moderator_role(before.guild_id, role.id)
-            else:
-                await store.remove_moderator_role(before.guild_id, role.id)
+            add, remove, item = store.add_moderator_role, store.remove_moderator_role, None if role is None else role.id
+            await _add_or_remove(action, before.guild_id, item, NEEDS_ROLE, add, remove)
         old = roles_text(before.moderator_role_ids)
         new = roles_text((await self._policy(interaction)).moderator_role_ids)
         await self._changed(interaction, WHAT_ROLES, old, new, ROLES_NOW.with_params(roles=new))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import ClassVar, Final
+from typing import ClassVar, Final, TypedDict, Unpack
 
 from bot.errors import UserFacingError
 from bot.i18n import Message, Text, _
@@ -62,6 +62,15 @@ def _redact_fragments(text: str, secret: str) -> str:
     return "".join(pieces)
 
 
+class ErrorDetails(TypedDict, total=False):
+    """What the API said, for the log: the keywords every `IdeogramError` takes."""
+
+    status: int | None
+    provider_message: str | None
+    code: str | None
+    request_id: str | None
+
+
 class IdeogramError(UserFacingError):
     """Base of every image API error. `str()` is the user-facing sentence; the attributes are for logs."""
 
@@ -70,21 +79,15 @@ class IdeogramError(UserFacingError):
     may_have_been_billed: ClassVar[bool] = False
 
     def __init__(
-        self,
-        message: Text | None = None,
-        *,
-        status: int | None = None,
-        provider_message: str | None = None,
-        code: str | None = None,
-        request_id: str | None = None,
-        public_message: Text | None = None,
+        self, message: Text | None = None, *, public_message: Text | None = None, **details: Unpack[ErrorDetails]
     ) -> None:
         text = self.default_message if message is None else message
         super().__init__(scrub(text) if isinstance(text, str) else text, public_message=public_message)
-        self.status = status
+        provider_message, code = details.get("provider_message"), details.get("code")
+        self.status = details.get("status")
         self.provider_message = None if provider_message is None else scrub(provider_message)[:_MAX_PROVIDER_MESSAGE]
         self.code = None if code is None else scrub(code)
-        self.request_id = request_id
+        self.request_id = details.get("request_id")
 
     def __repr__(self) -> str:
         return (
@@ -129,28 +132,14 @@ class BadRequest(IdeogramError):
 
     default_message = _("The image service couldn't accept this request. Check the options and try again.")
 
-    def __init__(
-        self,
-        message: Text | None = None,
-        *,
-        status: int | None = None,
-        provider_message: str | None = None,
-        code: str | None = None,
-        request_id: str | None = None,
-    ) -> None:
+    def __init__(self, message: Text | None = None, **details: Unpack[ErrorDetails]) -> None:
         public: Text | None = None
+        provider_message = details.get("provider_message")
         if message is None and provider_message and provider_message.strip():
             shown = _TID.sub("", scrub(provider_message)).strip().rstrip(".")[:_MAX_SHOWN_PROVIDER_MESSAGE]
             message = _("The image service couldn't accept this request: {reason}.", reason=shown)
             public = self.default_message  # the provider's words stay private (DESIGN: text the bot didn't write)
-        super().__init__(
-            message,
-            status=status,
-            provider_message=provider_message,
-            code=code,
-            request_id=request_id,
-            public_message=public,
-        )
+        super().__init__(message, public_message=public, **details)
 
 
 class AuthenticationFailed(IdeogramError):
@@ -177,16 +166,9 @@ class RateLimited(IdeogramError):
     default_message = _("The image service is busy right now. Try again in a minute.")
 
     def __init__(
-        self,
-        message: Text | None = None,
-        *,
-        status: int | None = None,
-        provider_message: str | None = None,
-        code: str | None = None,
-        request_id: str | None = None,
-        retry_after: float | None = None,
+        self, message: Text | None = None, *, retry_after: float | None = None, **details: Unpack[ErrorDetails]
     ) -> None:
-        super().__init__(message, status=status, provider_message=provider_message, code=code, request_id=request_id)
+        super().__init__(message, **details)
         self.retry_after = retry_after
 
 

@@ -38,6 +38,12 @@ class Budgets:
         check_amount(amount, what)
         check_bound(amount, self._context.terms.max_allowance)
 
+    def _allowance_set(self, subject: str, amount: int, period: Period | None) -> str:
+        """The ledger line for giving a member or a role an allowance (checked here) per `period`."""
+        self._given(amount, "an allowance")
+        per = PER_PERIOD[period] if period else "per the server's period"
+        return f"{subject} set to {format_amount(amount)} {per}"
+
     async def grant(self, *, guild_id: int, user_id: int, amount: int, actor_id: int, reason: str = "") -> int:
         """Add `amount` (negative: deduct) to the member's current period; returns the entry id. A grant
         adds at most `max_allowance`; raises `AmountTooLarge` above it."""
@@ -104,9 +110,7 @@ class Budgets:
             statement = sql.REMOVE_ALLOWANCE
             values: tuple[object, ...] = (guild_id, user_id)
         else:
-            self._given(amount, "an allowance")
-            per = PER_PERIOD[period] if period else "per the server's period"
-            change = f"allowance set to {format_amount(amount)} {per}"
+            change = self._allowance_set("allowance", amount, period)
             statement = sql.SET_ALLOWANCE
             values = (guild_id, user_id, amount, period)
         await self._change_settings(guild_id, user_id, actor_id, _with_reason(change, reason), statement, values)
@@ -129,9 +133,7 @@ class Budgets:
             statement = sql.REMOVE_ROLE_ALLOWANCE
             values: tuple[object, ...] = (guild_id, role_id)
         else:
-            self._given(amount, "an allowance")
-            per = PER_PERIOD[period] if period else "per the server's period"
-            change = f"allowance of role {role_id} set to {format_amount(amount)} {per}"
+            change = self._allowance_set(f"allowance of role {role_id}", amount, period)
             statement = sql.SET_ROLE_ALLOWANCE
             values = (guild_id, role_id, amount, period)
         await self._change_settings(guild_id, None, actor_id, _with_reason(change, reason), statement, values)
@@ -201,7 +203,11 @@ class Budgets:
                     now_us=now_us,
                 )
 
-        await self._db.run(work)
+        self._context.policy_changed(guild_id)  # the policy part caches this table
+        try:
+            await self._db.run(work)
+        finally:
+            self._context.policy_changed(guild_id)
 
     async def moderator_roles(self, guild_id: int) -> frozenset[int]:
         rows = await self._db.statement(sql.MODERATOR_ROLES, (guild_id,))

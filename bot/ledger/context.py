@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,6 +48,13 @@ class Context:
     db: Database
     terms: Terms
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Per server, how often its policy tables were written: the policy part's cache is valid only while this
+    # stays as it was read, whichever part made the write (`Budgets.set_moderator_roles` writes one too).
+    policy_writes: Counter[int] = field(default_factory=Counter, hash=False, compare=False)
+
+    def policy_changed(self, guild_id: int) -> None:
+        """Call before and after writing a server's policy tables, so no cached read outlives the write."""
+        self.policy_writes[guild_id] += 1
 
     def now_us(self) -> int:
         return to_us(self.clock())

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, Final
+from typing import Any, Final, NotRequired, TypedDict, Unpack
 
 import aiosqlite
 
@@ -32,6 +32,17 @@ CRASH_RELEASE_REASON: Final = "released at start-up after a crash"
 CRASH_WRITE_OFF_REASON: Final = "written off at start-up: the provider billed images the member never received"
 CRASH_UNCERTAIN_REASON: Final = "uncertain at start-up: the request had reached the image service"
 INTERRUPTED: Final = "interrupted: the bot stopped before the job finished"
+
+
+class HoldRequest(TypedDict):
+    """`Holds.hold`'s arguments, which `Holds.holding` takes too."""
+
+    guild_id: int
+    user_id: int
+    amount: int
+    job_id: int | None
+    reason: NotRequired[str]
+    role_ids: NotRequired[Iterable[int]]
 
 
 class Holds:
@@ -195,23 +206,12 @@ class Holds:
         return await self._db.run(work, shielded=True)
 
     @asynccontextmanager
-    async def holding(
-        self,
-        *,
-        guild_id: int,
-        user_id: int,
-        amount: int,
-        job_id: int | None,
-        reason: str = "",
-        role_ids: Iterable[int] = (),
-    ) -> AsyncIterator[Hold]:
-        """Hold, yield the hold, and settle it when the block ends without settling it. On an exception
-        (cancellation included): if the API answered (`answered`), write off what it billed and release the
-        rest; if the request was sent but not answered (`request_sent`), the hold becomes `uncertain`;
-        otherwise release it. A normal exit without a settlement releases it."""
-        hold = await self.hold(
-            guild_id=guild_id, user_id=user_id, amount=amount, job_id=job_id, reason=reason, role_ids=role_ids
-        )
+    async def holding(self, **request: Unpack[HoldRequest]) -> AsyncIterator[Hold]:
+        """Hold (`hold`'s arguments), yield the hold, and settle it when the block ends without settling it. On
+        an exception (cancellation included): if the API answered (`answered`), write off what it billed and
+        release the rest; if the request was sent but not answered (`request_sent`), the hold becomes
+        `uncertain`; otherwise release it. A normal exit without a settlement releases it."""
+        hold = await self.hold(**request)
         try:
             yield hold
         except asyncio.CancelledError:

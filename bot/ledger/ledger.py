@@ -31,26 +31,7 @@ class Ledger:
     the current aware UTC time (tests control it). Amounts are micro-dollars.
     """
 
-    def __init__(
-        self,
-        db: Database,
-        *,
-        default_allowance: int,
-        default_period: Period,
-        clock: Callable[[], datetime] = utc_now,
-        operator_cap: int | None = None,
-        operator_cap_period: Period = "month",
-        max_allowance: int | None = None,
-        instance_id: str = "default",
-    ) -> None:
-        terms = Terms(
-            default_allowance=default_allowance,
-            default_period=default_period,
-            operator_cap=operator_cap,
-            operator_cap_period=operator_cap_period,
-            max_allowance=max_allowance,
-            instance_id=instance_id,
-        )
+    def __init__(self, db: Database, terms: Terms, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.context = Context(db=db, terms=terms, clock=clock)
         self.holds = Holds(self.context)
         self.budgets = Budgets(self.context)
@@ -123,16 +104,7 @@ class Ledger:
             instance_id=instance_id,
         )
         db = await open_database(path)  # a postgresql:// URL puts the ledger in PostgreSQL
-        return cls(
-            db,
-            default_allowance=terms.default_allowance,
-            default_period=terms.default_period,
-            clock=clock,
-            operator_cap=terms.operator_cap,
-            operator_cap_period=terms.operator_cap_period,
-            max_allowance=terms.max_allowance,
-            instance_id=terms.instance_id,
-        )
+        return cls(db, terms, clock=clock)
 
     async def close(self) -> None:
         """Finish what is queued and close the database (safe to call twice)."""

@@ -40,26 +40,26 @@ class Policy:
     def __init__(
         self, context: Context, *, ttl_s: float = DEFAULT_TTL_S, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
+        self._context = context
         self._db = context.db
         self._ttl_s = ttl_s
         self._monotonic = monotonic
-        self._cache: dict[int, tuple[float, ServerPolicy]] = {}
-        self._writes = 0  # a read that overlapped a write is not cached
+        self._cache: dict[int, tuple[float, int, ServerPolicy]] = {}  # when read, `policy_writes` then, policy
 
     async def get(self, guild_id: int) -> ServerPolicy:
         cached = self._cache.get(guild_id)
         now = self._monotonic()
-        if cached is not None and now - cached[0] < self._ttl_s:
-            return cached[1]
-        writes = self._writes
+        writes = self._context.policy_writes[guild_id]
+        if cached is not None and cached[1] == writes and now - cached[0] < self._ttl_s:
+            return cached[2]
         policy = await self._db.run(lambda conn: _read(conn, guild_id))
-        if writes == self._writes:
-            self._cache[guild_id] = (now, policy)
+        if writes == self._context.policy_writes[guild_id]:  # a read that overlapped a write is not cached
+            self._cache[guild_id] = (now, writes, policy)
         return policy
 
     def invalidate(self, guild_id: int) -> None:
-        """Forget the cached policy (for writers outside this part, e.g. `Ledger.set_moderator_roles`)."""
-        self._writes += 1
+        """Forget the cached policy (any part that writes a policy table calls `Context.policy_changed`)."""
+        self._context.policy_changed(guild_id)
         self._cache.pop(guild_id, None)
 
     async def add_channel(self, guild_id: int, channel_id: int) -> None:

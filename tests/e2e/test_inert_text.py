@@ -1,14 +1,18 @@
-"""Text the bot did not write is inert: prompts, Ideogram's rewrites and descriptions show as typed (no masked
-links, formatting or mentions), and the image service's own words never appear where others read along."""
+"""Text the bot did not write is inert: prompts, Ideogram's rewrites, descriptions and the reasons moderators type
+show as typed (no masked links, formatting or mentions), and the image service's own words never appear where
+others read along."""
 
 from __future__ import annotations
 
 from tests.e2e.conftest import World
 from tests.e2e.support import failed_privately
+from tests.e2e.test_policy import logged, reply
 from tests.fakes.ideogram import GatewayError
 
 REMIX_ROUTE = "/ideogram/v1/ideogram-v3/remix"
 TRICK = "[free nitro](https://evil.example) **now** @everyone"
+REASON = "**bold** @everyone [x](http://e.x)"
+ESCAPED_REASON = r"\*\*bold\*\* @" + "\u200beveryone" + r" \[x](http://e.x)"
 PROVIDER_SAYS = "Visit [our status page](https://evil.example/status) for details"
 
 
@@ -44,3 +48,14 @@ async def test_a_late_notice_in_the_channel_uses_the_bots_own_words(running: Wor
     told = await running.discord.wait_for_message(lambda m: "couldn't accept" in m.content, channel=running.channel)
     assert f"<@{running.member.id}>" in told.content
     assert "evil.example" not in told.content
+
+
+async def test_a_moderators_reason_shows_as_typed_in_budget_show_and_the_log_channel(running: World) -> None:
+    mod, log = running.moderator, running.discord.add_channel(running.guild, "mod-log")
+    await reply(running, mod, "policy log_channel", channel=log)
+    await reply(running, mod, "budget grant", user=running.member, amount="0.5", reason=REASON)
+
+    posted = await logged(running, log, "granted $0.50")
+    assert f"({ESCAPED_REASON})" in posted
+    shown = await reply(running, mod, "budget show", user=running.member)
+    assert f"grant $0.50 — {ESCAPED_REASON}" in shown

@@ -60,6 +60,18 @@ async def test_the_policy_is_cached_and_every_write_is_seen_at_once(ledger: Ledg
     assert (await policy.get(GUILD + 1)).cooldown_s == 0  # per server
 
 
+async def test_moderator_roles_changed_through_either_path_are_seen_at_once(ledger: Ledger) -> None:
+    assert (await ledger.policy.get(GUILD)).moderator_role_ids == frozenset()  # now cached
+    await ledger.set_moderator_roles(guild_id=GUILD, role_ids=[4, 6], actor_id=MOD)
+    assert (await ledger.policy.get(GUILD)).moderator_role_ids == {4, 6}
+    await ledger.policy.add_moderator_role(GUILD, 8)
+    await ledger.policy.remove_moderator_role(GUILD, 4)
+    assert await ledger.moderator_roles(GUILD) == {6, 8}
+    assert (await ledger.server_settings(GUILD)).moderator_role_ids == {6, 8}
+    await ledger.set_moderator_roles(guild_id=GUILD, role_ids=[], actor_id=MOD)
+    assert (await ledger.policy.get(GUILD)).moderator_role_ids == frozenset()
+
+
 def test_blocked_words_match_across_case_width_and_only_whole_latin_words() -> None:
     words = [normalise("Dragon"), normalise("海龙")]
     assert blocked_word_in("A ＤＲＡＧＯＮ!", words) == "dragon"

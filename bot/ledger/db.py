@@ -328,15 +328,7 @@ class Database:
             log.exception("rolling back a failed ledger transaction failed")
 
     def _settle(self, op: _Op, result: object, error: BaseException | None) -> None:
-        if not op.future.cancelled():
-            if error is None:
-                op.future.set_result(result)
-            else:
-                op.future.set_exception(error)
-        elif error is None and op.undo is not None:
-            self._clean_up(op.undo(result))
-        elif error is not None:
-            log.warning("a ledger request whose caller was cancelled failed: %r", error)
+        hand_over(op.future, op.undo, result, error, clean_up=self._clean_up)
 
     def _clean_up(self, undo: Awaitable[object]) -> None:
         cleanup = asyncio.create_task(_logged(undo))
@@ -361,6 +353,27 @@ class Database:
                 await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as exc:
                 log.warning("background WAL checkpoint failed: %s", exc)
+
+
+def hand_over(
+    future: asyncio.Future[Any],
+    undo: Callable[[Any], Awaitable[object]] | None,
+    result: object,
+    error: BaseException | None,
+    *,
+    clean_up: Callable[[Awaitable[object]], None],
+) -> None:
+    """Give a queued request's outcome to its caller; when the caller was cancelled meanwhile, undo what succeeded
+    (through `clean_up`) or log what failed. Both writers, SQLite's and PostgreSQL's, settle requests this way."""
+    if not future.cancelled():
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+    elif error is None and undo is not None:
+        clean_up(undo(result))
+    elif error is not None:
+        log.warning("a ledger request whose caller was cancelled failed: %r", error)
 
 
 async def _shielded(future: asyncio.Future[Any]) -> Any:

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import asyncpg
 
+from bot.ledger.db import hand_over
 from bot.ledger.errors import LedgerError
 
 log = logging.getLogger(__name__)
@@ -170,15 +171,7 @@ class Batcher:
             self._settle(op, None, error)
 
     def _settle(self, op: Queued, result: object, error: BaseException | None) -> None:
-        if not op.future.cancelled():
-            if error is None:
-                op.future.set_result(result)
-            else:
-                op.future.set_exception(error)
-        elif error is None and op.undo is not None:
-            self.clean_up(op.undo(result))
-        elif error is not None:
-            log.warning("a ledger request whose caller was cancelled failed: %r", error)
+        hand_over(op.future, op.undo, result, error, clean_up=self.clean_up)
 
 
 def _refused(exc: Exception) -> Exception:

@@ -59,8 +59,11 @@ class PolicyGate:
         self._clock = clock
         self._started: dict[tuple[int, int], datetime] = {}
 
-    async def check(self, spec: JobSpec) -> None:
-        """Raise `PolicyRefused` if the server's policy refuses this job now."""
+    async def check(self, spec: JobSpec) -> Callable[[], None]:
+        """Raise `PolicyRefused` if the server's policy refuses this job now. Otherwise the member's cooldown runs
+        from now, taken in the same step as its check (no await between them), so two jobs started together
+        cannot both pass it; call the returned function if a later check refuses the job (a refused job starts
+        no cooldown)."""
         policy = await self._ledger.policy.get(spec.guild_id)
         if policy.channel_ids and spec.channel_id not in policy.channel_ids:
             channels = ", ".join(f"<#{channel}>" for channel in sorted(policy.channel_ids))
@@ -71,16 +74,28 @@ class PolicyGate:
                 raise PolicyRefused(blocked(name))
         if policy.cooldown_s:
             member = (spec.guild_id, spec.user_id)
-            starts = [self._started.get(member), await self._ledger.last_job_started(*member)]
+            recorded = await self._ledger.last_job_started(*member)
+            starts = [recorded, self._started.get(member)]  # read after the await: a start taken meanwhile counts
             last = max((start for start in starts if start is not None), default=None)
             left = None if last is None else last + timedelta(seconds=policy.cooldown_s) - self._clock()
             if left is not None and left > timedelta(0):
                 raise PolicyRefused(cooling_down(policy.cooldown_s, left.total_seconds()))
+        return self._start((spec.guild_id, spec.user_id))
 
-    def started(self, spec: JobSpec) -> None:
-        """The job passed every check and starts now: its member's cooldown runs from here (a refused job
-        starts none). Remembered here until the job's record, which `check` also reads, exists."""
+    def _start(self, member: tuple[int, int]) -> Callable[[], None]:
+        """The member's start is now, remembered here until the job's record, which `check` also reads, exists.
+        Returns how to take it back."""
         now = self._clock()
-        self._started[(spec.guild_id, spec.user_id)] = now
+        previous = self._started.get(member)
+        self._started[member] = now
         if len(self._started) > 1024:
-            self._started = {member: at for member, at in self._started.items() if at >= now - _REMEMBER}
+            self._started = {key: at for key, at in self._started.items() if at >= now - _REMEMBER}
+
+        def take_back() -> None:
+            if self._started.get(member) == now:  # unless a later start replaced it
+                if previous is None:
+                    del self._started[member]
+                else:
+                    self._started[member] = previous
+
+        return take_back

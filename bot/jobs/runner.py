@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -109,14 +109,18 @@ class JobRunner:
             await _quietly(output.refused(error, context=context))
             return "refused"
         with self._admission.running(spec.guild_id, spec.user_id):
+            take_back_cooldown: Callable[[], None] | None = None
             try:
                 spec = with_member_defaults(spec, await self._ledger.member_settings.get(spec.guild_id, spec.user_id))
-                await self._policy.check(spec)
+                take_back_cooldown = await self._policy.check(spec)
                 await self._precheck(spec)
-            except Exception as error:
+            except BaseException as error:  # refused (or cancelled) before it started: it starts no cooldown
+                if take_back_cooldown is not None:
+                    take_back_cooldown()
+                if not isinstance(error, Exception):
+                    raise
                 await _quietly(output.refused(error, context=context))
                 return "refused"
-            self._policy.started(spec)
             try:
                 await output.started()
             except Exception:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import asyncpg
 import pytest
@@ -26,13 +26,26 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-async def postgres_url(postgres: PostgresServer) -> AsyncIterator[str]:
-    """The URL of a new, empty database of its own for this test, dropped after it."""
-    name = postgres.next_database_name()
+async def postgres_databases(postgres: PostgresServer) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Makes new, empty databases for this test (each call returns one's URL); all are dropped after it."""
     admin = await asyncpg.connect(postgres.url())
-    try:
+    names: list[str] = []
+
+    async def create() -> str:
+        name = postgres.next_database_name()
         await admin.execute(f'CREATE DATABASE "{name}" STRATEGY FILE_COPY')
-        yield postgres.url(name)
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        names.append(name)
+        return postgres.url(name)
+
+    try:
+        yield create
+        for name in names:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def postgres_url(postgres_databases: Callable[[], Awaitable[str]]) -> str:
+    """The URL of a new, empty database of its own for this test, dropped after it."""
+    return await postgres_databases()

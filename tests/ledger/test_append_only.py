@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-import asyncpg
 import pytest
 
 from bot.ledger import Ledger
-from bot.ledger.backends import is_postgres
-from bot.ledger.pg_db import translate
 
-from .conftest import ALICE, GUILD, MOD
-
-
-class RawPostgres:
-    """Any code talking to PostgreSQL directly (what aiosqlite's connection offers the SQLite tests)."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-
-    async def execute_fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
-        query, args = translate(sql, parameters, {})
-        try:
-            return list(await self.conn.fetch(query, *args))
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise sqlite3.IntegrityError(str(exc)) from exc
-
-    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> list[Any]:
-        return await self.execute_fetchall(sql, parameters)
+from .conftest import ALICE, BOB, DOLLAR, GUILD, MOD, Clock, new_job
+from .raw import raw_connection
 
 
 @pytest.fixture
@@ -41,16 +21,8 @@ async def raw(ledger: Ledger, db_path: Path | str) -> AsyncIterator[Any]:
     hold = await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=100_000, job_id=None)
     await ledger.grant(guild_id=GUILD, user_id=ALICE, amount=5, actor_id=MOD)
     assert hold.id == 1
-    if is_postgres(db_path):
-        conn = await asyncpg.connect(str(db_path))
-        try:
-            yield RawPostgres(conn)
-        finally:
-            await conn.close()
-        return
-    async with aiosqlite.connect(db_path, isolation_level=None) as sqlite:
-        await sqlite.execute("PRAGMA foreign_keys = ON")
-        yield sqlite
+    async with raw_connection(db_path) as conn:
+        yield conn
 
 
 @pytest.mark.parametrize(
@@ -83,6 +55,9 @@ SETTLE = (
         ("capture", 10, ALICE + 1, 1),  # someone else's hold
         ("capture", 10, ALICE, 2),  # not a hold
         ("capture", -1, ALICE, 1),
+        ("write-off", 100_001, ALICE, 1),  # more than is left of the hold
+        ("uncertain", 50_000, ALICE, 1),  # an uncertain entry takes the whole hold
+        ("write-off", 10, ALICE + 1, 1),
     ],
 )
 async def test_a_settlement_must_match_an_open_hold(
@@ -105,3 +80,40 @@ async def test_adjustments_move_no_money(raw: Any) -> None:
             " VALUES ('adjustment', 5, ?, 'month', 0, 0, 0)",
             (GUILD,),
         )
+
+
+REFUND = (
+    "INSERT INTO ledger (kind, amount, guild_id, user_id, job_id, period, period_start, counts_at, created_at)"
+    " SELECT 'refund', ?, guild_id, ?, job_id, period, period_start, counts_at, 0 FROM ledger"
+    " WHERE kind = 'capture' AND job_id = ?"
+)
+
+
+async def test_a_refund_returns_exactly_what_its_job_captured_to_its_member_once(
+    ledger: Ledger, db_path: Path | str
+) -> None:
+    job = await new_job(ledger)
+    await ledger.capture(await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=100_000, job_id=job), 70_000)
+    async with raw_connection(db_path) as raw:
+        for amount, user_id in ((69_999, ALICE), (70_001, ALICE), (70_000, BOB)):
+            with pytest.raises(sqlite3.IntegrityError):
+                await raw.execute(REFUND, (amount, user_id, job))
+        await raw.execute(REFUND, (70_000, ALICE, job))  # the one refund that matches lands
+        with pytest.raises(sqlite3.IntegrityError):
+            await raw.execute(REFUND, (70_000, ALICE, job))
+    assert (await ledger.balance(GUILD, ALICE)).spent == 0
+
+
+async def test_postgres_refuses_to_truncate_the_ledger(postgres_url: str, clock: Clock) -> None:
+    # TRUNCATE skips row triggers, so PostgreSQL has a statement trigger for it. (SQLite has no TRUNCATE: its
+    # `DELETE FROM ledger`, refused above, is what would empty the table.)
+    ledger = await Ledger.open(postgres_url, default_allowance=DOLLAR, default_period="month", clock=clock)
+    try:
+        await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=100_000, job_id=None)
+        async with raw_connection(postgres_url) as raw:
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                await raw.execute("TRUNCATE ledger CASCADE")
+        assert len(await ledger.entries(GUILD)) == 1
+        assert (await ledger.balance(GUILD, ALICE)).held == 100_000
+    finally:
+        await ledger.close()

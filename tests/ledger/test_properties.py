@@ -3,17 +3,21 @@
 After every step: each member's balance equals the model's; remaining is never below zero; the ledger lines
 themselves add up to what the balance reports; a hold succeeds exactly when the model says it fits (member
 budget and server cap). At the end every hold was captured or released exactly once.
+
+On SQLite and PostgreSQL alike: one database for all of a test's examples (a new PostgreSQL database per example
+would be too slow), each example in a server of its own with an instance id of its own, so no example sees
+another's money or recovers another's holds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from collections.abc import Coroutine
+import itertools
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -30,9 +34,9 @@ from hypothesis.stateful import (
 )
 
 from bot.ledger import PERIODS, BudgetExceeded, Hold, Ledger, Period, period_bounds
+from bot.ledger.backends import is_postgres
 
 T = TypeVar("T")
-GUILD = 1
 MEMBERS = (11, 12, 13)
 MOD = 99
 START = datetime(2024, 12, 30, 20, tzinfo=UTC)  # a Monday evening, two days before a new month and year
@@ -56,11 +60,14 @@ class ModelLine:
 
 class LedgerMachine(RuleBasedStateMachine):
     holds = Bundle("holds")
+    # Set by the test: the database every example shares, and server ids no earlier example used.
+    location: ClassVar[Path | str]
+    guilds: ClassVar[Iterator[int]]
 
     def __init__(self) -> None:
         super().__init__()
         self.runner = asyncio.Runner()
-        self.directory = tempfile.TemporaryDirectory()
+        self.guild = next(self.guilds)
         self.now = START
         self.ledger: Ledger | None = None
         self.period: Period = "month"
@@ -116,9 +123,14 @@ class LedgerMachine(RuleBasedStateMachine):
     def open_ledger(self, period: Period, default_allowance: int) -> None:
         self.period = period
         self.default_allowance = default_allowance
-        path = Path(self.directory.name) / "ledger.sqlite3"
         self.ledger = self.run(
-            Ledger.open(path, default_allowance=default_allowance, default_period=period, clock=lambda: self.now)
+            Ledger.open(
+                self.location,
+                default_allowance=default_allowance,
+                default_period=period,
+                clock=lambda: self.now,
+                instance_id=f"example-{self.guild}",
+            )
         )
 
     @rule(target=holds, member=st.sampled_from(MEMBERS), amount=st.integers(0, 800_000))
@@ -127,7 +139,7 @@ class LedgerMachine(RuleBasedStateMachine):
         fits_cap = amount == 0 or self.cap is None or self.cap - sum(self.totals(None)[:2]) >= amount
         refused: BudgetExceeded | None = None
         try:
-            hold = self.run(self.db.hold(guild_id=GUILD, user_id=member, amount=amount, job_id=None))
+            hold = self.run(self.db.hold(guild_id=self.guild, user_id=member, amount=amount, job_id=None))
         except BudgetExceeded as error:
             refused = error
         if refused is not None:
@@ -155,17 +167,17 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(member=st.sampled_from(MEMBERS), amount=st.integers(-1_000_000, 1_000_000))
     def grant(self, member: int, amount: int) -> None:
-        self.run(self.db.grant(guild_id=GUILD, user_id=member, amount=amount, actor_id=MOD, reason="rule"))
+        self.run(self.db.grant(guild_id=self.guild, user_id=member, amount=amount, actor_id=MOD, reason="rule"))
         self.lines.append(ModelLine("grant", member, amount, self.window()))
 
     @rule(member=st.sampled_from(MEMBERS), amount=st.integers(0, 2_000_000))
     def set_allowance(self, member: int, amount: int) -> None:
-        self.run(self.db.set_allowance(guild_id=GUILD, user_id=member, amount=amount, actor_id=MOD))
+        self.run(self.db.set_allowance(guild_id=self.guild, user_id=member, amount=amount, actor_id=MOD))
         self.allowances[member] = amount
 
     @rule(amount=st.none() | st.integers(0, 3_000_000))
     def set_cap(self, amount: int | None) -> None:
-        self.run(self.db.set_cap(guild_id=GUILD, amount=amount, period=self.period, actor_id=MOD))
+        self.run(self.db.set_cap(guild_id=self.guild, amount=amount, period=self.period, actor_id=MOD))
         self.cap = amount
 
     @rule(hours=st.integers(1, 24 * 12))
@@ -177,10 +189,10 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     @precondition(lambda self: self.ledger is not None)
     def balances_match_the_model_and_the_ledger_lines(self) -> None:
-        entries = self.run(self.db.entries(GUILD))
+        entries = self.run(self.db.entries(self.guild))
         window = self.window()
         for member in MEMBERS:
-            balance = self.run(self.db.balance(GUILD, member))
+            balance = self.run(self.db.balance(self.guild, member))
             spent, held, granted = self.totals(member)
             allowance = self.allowances.get(member, self.default_allowance)
             assert (balance.spent, balance.held, balance.granted, balance.allowance) == (
@@ -207,21 +219,24 @@ class LedgerMachine(RuleBasedStateMachine):
             if self.ledger is not None:
                 open_holds = sum(1 for hold in self.model_holds.values() if not hold.settled)
                 assert self.run(self.db.recover()) == open_holds
-                entries = self.run(self.db.entries(GUILD))
+                entries = self.run(self.db.entries(self.guild))
                 holds = {e.id for e in entries if e.kind == "hold"}
                 settlements = [e.hold_id for e in entries if e.kind in ("capture", "release")]
                 assert sorted(settlements) == sorted(holds)  # each hold settled exactly once
                 self.run(self.db.close())
         finally:
             self.runner.close()
-            self.directory.cleanup()
 
 
-def test_ledger_operations_keep_their_invariants() -> None:
+def test_ledger_operations_keep_their_invariants(db_path: Path | str) -> None:
+    class Machine(LedgerMachine):
+        location = db_path
+        guilds = itertools.count(1)
+
     run_state_machine_as_test(
-        LedgerMachine,
+        Machine,
         settings=settings(
-            max_examples=60,
+            max_examples=20 if is_postgres(db_path) else 60,
             stateful_step_count=40,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import itertools
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -128,42 +128,49 @@ STEPS = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=STEPS)
-def test_period_entries_add_up_to_the_report_in_every_period(steps: list[Step]) -> None:
+def test_period_entries_add_up_to_the_report_in_every_period(db_path: Path | str) -> None:
     """Random holds, settlements, grants and time passing (minutes to a day and a half, across day, week and
-    month ends): after every step, each period's `period_entries` add up to that period's `report`."""
-    with tempfile.TemporaryDirectory() as directory:
-        asyncio.run(_check_sequence(Path(directory) / "ledger.sqlite3", steps))
+    month ends): after every step, each period's `period_entries` add up to that period's `report`.
+
+    One database for all examples (a new PostgreSQL database per example would be too slow), each example in a
+    server of its own."""
+    guilds = itertools.count(1)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(steps=STEPS)
+    def check(steps: list[Step]) -> None:
+        asyncio.run(_check_sequence(db_path, next(guilds), steps))
+
+    check()
 
 
-async def _check_sequence(path: Path, steps: list[Step]) -> None:
+async def _check_sequence(location: Path | str, guild: int, steps: list[Step]) -> None:
     clock = Clock(datetime(2025, 1, 31, 22, tzinfo=UTC))  # a Friday, two hours before a new month
-    ledger = await Ledger.open(path, default_allowance=100 * DOLLAR, default_period="month", clock=clock)
+    ledger = await Ledger.open(location, default_allowance=100 * DOLLAR, default_period="month", clock=clock)
     open_holds: list[Hold] = []
     try:
         for what, number, amount, share in steps:
             member = (ALICE, BOB)[number % 2]
             if what == "hold":
-                open_holds.append(await ledger.hold(guild_id=GUILD, user_id=member, amount=abs(amount), job_id=None))
+                open_holds.append(await ledger.hold(guild_id=guild, user_id=member, amount=abs(amount), job_id=None))
             elif what == "capture" and open_holds:
                 hold = open_holds.pop(number % len(open_holds))
                 await ledger.capture(hold, int(hold.amount * share))
             elif what == "release" and open_holds:
                 await ledger.release(open_holds.pop(number % len(open_holds)))
             elif what == "grant":
-                await ledger.grant(guild_id=GUILD, user_id=member, amount=amount, actor_id=MOD)
+                await ledger.grant(guild_id=guild, user_id=member, amount=amount, actor_id=MOD)
             elif what == "wait":
                 clock.advance(minutes=number + 1)
             for period in PERIODS:
-                await _assert_period_entries_match_the_report(ledger, period)
+                await _assert_period_entries_match_the_report(ledger, guild, period)
     finally:
         await ledger.close()
 
 
-async def _assert_period_entries_match_the_report(ledger: Ledger, period: Period) -> None:
-    report = await ledger.report(GUILD, period)
-    lines = await ledger.period_entries(GUILD, report.period_start, report.next_reset)
+async def _assert_period_entries_match_the_report(ledger: Ledger, guild: int, period: Period) -> None:
+    report = await ledger.report(guild, period)
+    lines = await ledger.period_entries(guild, report.period_start, report.next_reset)
     settled = {e.hold_id for e in lines if e.kind in ("capture", "release")}
     assert settled <= {e.id for e in lines if e.kind == "hold"}  # a settlement is listed with its hold
     assert sum(e.amount for e in lines if e.kind == "capture") == report.spent

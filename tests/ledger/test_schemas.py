@@ -1,5 +1,9 @@
 """SQLite's and PostgreSQL's ledger schemas, each built by its own numbered migrations, are the same: tables,
-columns (kind, nullability, default), keys, unique constraints, indexes, foreign keys and CHECK constraints."""
+columns (kind, nullability, default), keys, unique constraints, indexes, foreign keys, CHECK constraints and the
+guard triggers (what the database itself refuses: changing or deleting ledger lines, settlements and refunds that
+do not match). What the guards do is tested on both in tests/ledger/test_append_only.py; the triggers that keep
+the per-day totals differ in shape (several SQLite triggers, one PL/pgSQL function) and every balance test checks
+what they add up to."""
 
 from __future__ import annotations
 
@@ -18,6 +22,29 @@ from .conftest import DOLLAR
 # slots that processes sharing the database count together (one SQLite process counts in memory).
 POSTGRES_ONLY = {"schema_version", "api_leases"}
 _CHECK = re.compile(r"\bCHECK\s*\(", re.I)
+# A trigger's name, when and on what it fires (SQLite's are all FOR EACH ROW), and its WHEN condition (SQLite's
+# text or pg_get_triggerdef's).
+_TRIGGER = re.compile(
+    r"CREATE TRIGGER (?P<name>\w+)\s+(?P<timing>BEFORE|AFTER)\s+(?P<event>\w+)\s+ON\s+[\w.]+\s+"
+    r"(?:FOR EACH (?P<level>ROW|STATEMENT)\s+)?(?:WHEN\s*(?P<when>.*?))?\s*(?:BEGIN|EXECUTE FUNCTION)",
+    re.I | re.S,
+)
+_QUOTED = re.compile(r"'([^']*)'")
+# SQLite has no TRUNCATE; there, `DELETE FROM ledger` is what empties a table, and ledger_no_delete refuses it.
+POSTGRES_ONLY_GUARDS = {"ledger_no_truncate"}
+
+
+def _guards(definitions: list[str]) -> dict[str, tuple[str, str, frozenset[str]]]:
+    """The BEFORE triggers among `definitions`: name -> (the statement they guard, per row or per statement,
+    the kinds their WHEN names)."""
+    guards = {}
+    for definition in definitions:
+        match = _TRIGGER.match(definition.strip())
+        assert match is not None, definition
+        if match["timing"].upper() == "BEFORE" and match["name"] not in POSTGRES_ONLY_GUARDS:
+            kinds = frozenset(_QUOTED.findall(match["when"] or ""))
+            guards[match["name"]] = (match["event"].upper(), (match["level"] or "ROW").upper(), kinds)
+    return guards
 
 
 def _kind(declared: str) -> str:
@@ -47,6 +74,9 @@ async def sqlite_schema(path: Path) -> dict[str, Any]:
                 elif origin == "c":
                     named.add(index)
             foreign = await conn.execute_fetchall(f"PRAGMA foreign_key_list({table})")
+            triggers = await conn.execute_fetchall(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+            )
             schema[table] = {
                 "columns": {
                     name: (_kind(declared), bool(notnull) or name in key, _default(default))
@@ -57,6 +87,7 @@ async def sqlite_schema(path: Path) -> dict[str, Any]:
                 "indexes": named,
                 "foreign": {(row[3], row[2], row[4]) for row in foreign},
                 "checks": len(_CHECK.findall(sql)),
+                "guards": _guards([row[0] for row in triggers]),
             }
     return schema
 
@@ -90,6 +121,10 @@ async def postgres_schema(url: str) -> dict[str, Any]:
                 " (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
                 table,
             )
+            triggers = await conn.fetch(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::text::regclass AND NOT tgisinternal",
+                table,
+            )
             key = next((list(c["columns"]) for c in constraints if c["contype"] == "p"), [])
             schema[table] = {
                 "columns": {
@@ -107,6 +142,7 @@ async def postgres_schema(url: str) -> dict[str, Any]:
                     (c["columns"][0], c["target"], c["target_columns"][0]) for c in constraints if c["contype"] == "f"
                 },
                 "checks": sum(c["contype"] == "c" for c in constraints),
+                "guards": _guards([row[0] for row in triggers]),
             }
     finally:
         await conn.close()
@@ -120,6 +156,12 @@ async def test_both_databases_have_the_same_schema(tmp_path: Path, postgres_url:
     sqlite, postgres = await sqlite_schema(path), await postgres_schema(postgres_url)
     assert {"ledger", "open_holds", "jobs", "member_days", "guild_days", "result_images", "state"} <= set(sqlite)
     assert sqlite["ledger"]["checks"] == 8
+    assert sqlite["ledger"]["guards"] == {
+        "ledger_no_update": ("UPDATE", "ROW", frozenset()),
+        "ledger_no_delete": ("DELETE", "ROW", frozenset()),
+        "ledger_settlement_checks": ("INSERT", "ROW", frozenset({"capture", "release", "write-off", "uncertain"})),
+        "ledger_refund_checks": ("INSERT", "ROW", frozenset({"refund"})),
+    }
     assert sorted(postgres) == sorted(sqlite)
     for table in sqlite:
         assert postgres[table] == sqlite[table], table

@@ -7,14 +7,18 @@ Moderators refund some jobs. After every step: Σ capture + Σ write-off + Σ un
 provider billed (refunds return money to members, not from the provider), each member's spend is
 Σ capture − Σ refund, and no member allowance, server cap or operator cap is exceeded; a hold is refused
 exactly when one of them has too little left.
+
+On SQLite and PostgreSQL alike: one database for all of a test's examples (a new PostgreSQL database per example
+would be too slow). Each example takes two servers and an instance id no earlier example used; the operator's cap
+spans every server, so each example sets it that far above what the earlier ones paid.
 """
 
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from collections.abc import Coroutine
-from dataclasses import dataclass
+import itertools
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -23,10 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.ledger import BudgetExceeded, Entry, Hold, Ledger
+from bot.ledger.backends import is_postgres
 
 T = TypeVar("T")
 PRICE = 30_000
-GUILDS = (1, 2)
 MEMBERS = (11, 12)
 MOD = 99
 NOW = datetime(2025, 6, 3, 12, tzinfo=UTC)
@@ -35,7 +39,7 @@ Outcome = Literal["success", "unsafe", "download", "timeout", "crash-before", "c
 
 @dataclass(frozen=True)
 class Job:
-    guild: int
+    server: int  # which of the example's two servers: 0 or 1
     member: int
     images: int
     outcome: Outcome
@@ -52,7 +56,7 @@ class Limits:
 
 jobs = st.builds(
     Job,
-    guild=st.sampled_from(GUILDS),
+    server=st.sampled_from((0, 1)),
     member=st.sampled_from(MEMBERS),
     images=st.integers(1, 4),
     outcome=st.sampled_from(Outcome.__args__),  # type: ignore[attr-defined]
@@ -68,35 +72,67 @@ limits = st.builds(
 )
 
 
-class Simulation:
-    def __init__(self, path: Path, limits: Limits) -> None:
-        self.path = path
-        self.limits = limits
-        self.runner = asyncio.Runner()
-        self.billed = 0
-        self.ledger = self.run(self.open())
+@dataclass
+class Deployment:
+    """The database a test's examples share, one event loop for all of them, and the servers handed out."""
+
+    location: Path | str
+    runner: asyncio.Runner = field(default_factory=asyncio.Runner)
+    servers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.runner.run(coroutine)
 
+    async def paid_so_far(self) -> int:
+        """What the provider was paid for every server's jobs: what earlier examples put under the operator's
+        cap (each settled its holds before the next started)."""
+        ledger = await Ledger.open(self.location, default_allowance=0, default_period="total", clock=lambda: NOW)
+        try:
+            return (await ledger.usage())[-1].paid
+        finally:
+            await ledger.close()
+
+
+class Simulation:
+    def __init__(self, deployment: Deployment, limits: Limits) -> None:
+        self.deployment = deployment
+        self.limits = limits
+        self.guilds = (next(deployment.servers), next(deployment.servers))
+        self.instance_id = f"example-{self.guilds[0]}"
+        self.billed = 0
+        cap = limits.operator_cap
+        self.operator_cap = None if cap is None else cap + self.run(deployment.paid_so_far())
+        self.ledger = self.run(self.open())
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self.deployment.run(coroutine)
+
     async def open(self) -> Ledger:
         return await Ledger.open(
-            self.path,
+            self.deployment.location,
             default_allowance=self.limits.allowance,
             default_period="total",
             clock=lambda: NOW,
-            operator_cap=self.limits.operator_cap,
+            operator_cap=self.operator_cap,
             operator_cap_period="total",
+            instance_id=self.instance_id,
         )
 
     async def setup(self) -> None:
-        for guild, cap in zip(GUILDS, self.limits.caps, strict=True):
+        for guild, cap in zip(self.guilds, self.limits.caps, strict=True):
             await self.ledger.set_cap(guild_id=guild, amount=cap, period="total", actor_id=MOD)
+
+    async def finish(self) -> None:
+        """Settle whatever a failed example left open (so the next one starts from settled books) and close."""
+        try:
+            await self.ledger.recover()
+        finally:
+            await self.ledger.close()
 
     # -- what the ledger's lines say ---------------------------------------------------------------------
 
     async def lines(self) -> list[Entry]:
-        return [entry for guild in GUILDS for entry in await self.ledger.entries(guild)]
+        return [entry for guild in self.guilds for entry in await self.ledger.entries(guild)]
 
     async def check(self) -> None:
         lines = await self.lines()
@@ -105,7 +141,7 @@ class Simulation:
         held = _open_held(lines)
         operator_cap = self.limits.operator_cap
         assert operator_cap is None or paid + sum(held.values()) <= operator_cap
-        for guild, cap in zip(GUILDS, self.limits.caps, strict=True):
+        for guild, cap in zip(self.guilds, self.limits.caps, strict=True):
             mine = [e for e in lines if e.guild_id == guild]
             server_paid = sum(e.amount for e in mine if e.kind in ("capture", "write-off", "uncertain"))
             server_held = sum(amount for (g, _), amount in held.items() if g == guild)
@@ -120,13 +156,14 @@ class Simulation:
         lines = await self.lines()
         held = _open_held(lines)
         paid = sum(e.amount for e in lines if e.kind in ("capture", "write-off", "uncertain"))
-        mine = [e for e in lines if e.guild_id == job.guild]
+        guild = self.guilds[job.server]
+        mine = [e for e in lines if e.guild_id == guild]
         server_paid = sum(e.amount for e in mine if e.kind in ("capture", "write-off", "uncertain"))
-        server_held = sum(a for (g, _), a in held.items() if g == job.guild)
-        cap = self.limits.caps[GUILDS.index(job.guild)]
+        server_held = sum(a for (g, _), a in held.items() if g == guild)
+        cap = self.limits.caps[job.server]
         operator_cap = self.limits.operator_cap
         return amount == 0 or (
-            _spent(mine, job.member) + held.get((job.guild, job.member), 0) + amount <= self.limits.allowance
+            _spent(mine, job.member) + held.get((guild, job.member), 0) + amount <= self.limits.allowance
             and (cap is None or server_paid + server_held + amount <= cap)
             and (operator_cap is None or paid + sum(held.values()) + amount <= operator_cap)
         )
@@ -135,8 +172,9 @@ class Simulation:
 
     async def job(self, job: Job) -> None:
         ledger = self.ledger
+        guild = self.guilds[job.server]
         job_id = await ledger.create_job(
-            guild_id=job.guild,
+            guild_id=guild,
             channel_id=5,
             user_id=job.member,
             command="imagine",
@@ -150,7 +188,7 @@ class Simulation:
             await self.crash(job, job_id, amount, fits)
             return
         try:
-            async with ledger.holding(guild_id=job.guild, user_id=job.member, amount=amount, job_id=job_id) as hold:
+            async with ledger.holding(guild_id=guild, user_id=job.member, amount=amount, job_id=job_id) as hold:
                 assert fits, "held more than a limit has left"
                 await self.call(job, hold, amount)
         except BudgetExceeded:
@@ -177,7 +215,9 @@ class Simulation:
 
     async def crash(self, job: Job, job_id: int, amount: int, fits: bool) -> None:
         try:
-            hold = await self.ledger.hold(guild_id=job.guild, user_id=job.member, amount=amount, job_id=job_id)
+            hold = await self.ledger.hold(
+                guild_id=self.guilds[job.server], user_id=job.member, amount=amount, job_id=job_id
+            )
         except BudgetExceeded:
             assert not fits, "refused a hold that fits"
             return
@@ -222,18 +262,26 @@ def _spent(lines: list[Entry], member: int) -> int:
     return captured - sum(e.amount for e in lines if e.kind == "refund" and e.user_id == member)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(limits=limits, sequence=st.lists(jobs, max_size=20))
-def test_the_ledger_matches_the_providers_bill_and_no_limit_is_passed(limits: Limits, sequence: list[Job]) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        simulation = Simulation(Path(directory) / "ledger.sqlite3", limits)
+def test_the_ledger_matches_the_providers_bill_and_no_limit_is_passed(db_path: Path | str) -> None:
+    deployment = Deployment(db_path)
+
+    @settings(
+        max_examples=25 if is_postgres(db_path) else 40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(limits=limits, sequence=st.lists(jobs, max_size=20))
+    def check(limits: Limits, sequence: list[Job]) -> None:
+        simulation = Simulation(deployment, limits)
         try:
             simulation.run(simulation.setup())
             for job in sequence:
                 simulation.run(simulation.job(job))
                 simulation.run(simulation.check())
-            report = simulation.run(simulation.ledger.usage(None, None))[-1]
-            assert report.paid == simulation.billed
+            paid = [simulation.run(simulation.ledger.usage(None, guild))[-1].paid for guild in simulation.guilds]
+            assert sum(paid) == simulation.billed
         finally:
-            simulation.run(simulation.ledger.close())
-            simulation.runner.close()
+            simulation.run(simulation.finish())
+
+    try:
+        check()
+    finally:
+        deployment.runner.close()

@@ -121,3 +121,19 @@ async def test_settings_changes_queued_among_holds_apply_in_order(sqlite_path: P
     second, _ = outcomes(results[21:])
     assert (len(first), len(refused_first)) == (DOLLAR // PRICE, 20 - DOLLAR // PRICE)
     assert len(second) == 30 - len(first)
+
+
+async def test_a_settings_change_among_concurrent_holds_never_lets_them_overspend(ledger: Ledger) -> None:
+    # Both backends (the test above is SQLite's queue order): each hold counts against the allowance before the
+    # change or the one after it, never more than either, however the transactions interleave.
+    before = [ledger.hold(guild_id=GUILD, user_id=ALICE, amount=PRICE, job_id=None) for _ in range(20)]
+    change = ledger.set_allowance(guild_id=GUILD, user_id=ALICE, amount=30 * PRICE, actor_id=MOD)
+    after = [ledger.hold(guild_id=GUILD, user_id=ALICE, amount=PRICE, job_id=None) for _ in range(20)]
+    results = await asyncio.gather(*before, change, *after, return_exceptions=True)
+    assert results[20] is None
+    holds, refusals = outcomes(results[:20] + results[21:])
+    assert DOLLAR // PRICE <= len(holds) <= 30
+    assert all(refusal.scope == "member" and refusal.remaining < PRICE for refusal in refusals)
+    balance = await ledger.balance(GUILD, ALICE)
+    assert (balance.allowance, balance.held) == (30 * PRICE, len(holds) * PRICE)
+    assert balance.remaining == (30 - len(holds)) * PRICE

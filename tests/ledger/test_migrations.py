@@ -70,6 +70,7 @@ def test_migration_files_are_numbered_from_one_without_gaps() -> None:
 
 
 async def test_an_empty_file_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
+    # SQLite's file: its version in PRAGMA user_version, its journal in WAL mode. PostgreSQL's counterpart: below.
     path = tmp_path / "new" / "bot.sqlite3"
     ledger = await Ledger.open(path, default_allowance=DOLLAR, default_period="month")
     await ledger.close()
@@ -105,10 +106,9 @@ async def seed(ledger: Ledger, version: int, message_id: int) -> None:
 
 
 async def seed_old(conn: Any, version: int, clock: Clock, message_id: int) -> None:
-    """What a bot at SQLite's `version` (before V6, who pays) wrote, in its own statements: a job charged $0.12
-    of a $0.30 hold, an open hold of $0.20 left by a crash, a member's own allowance; from V2 the job's result,
-    V3 the bot's state, V4 the member's defaults, V5 the server's policy. `conn` speaks SQLite's SQL (on
-    PostgreSQL through `RawPostgres`)."""
+    """What a bot at SQLite's `version` wrote, in its own statements: a job charged $0.12 of a $0.30 hold, an open
+    hold of $0.20 left by a crash, a member's own allowance; from V2 the job's result, V3 the bot's state, V4 the
+    member's defaults, V5 the server's policy. `conn` speaks SQLite's SQL (on PostgreSQL through `RawPostgres`)."""
     if version < 1:
         return
     now = to_us(clock.now)
@@ -119,13 +119,18 @@ async def seed_old(conn: Any, version: int, clock: Clock, message_id: int) -> No
         " 'a dog', ?)",
         (GUILD, ALICE, now, GUILD, ALICE, now),
     )
-    entry = (
-        "INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, hold_id, period,"
-        " period_start, counts_at, created_at) VALUES (?, ?, ?, ?, ?, '', ?, ?, 'month', ?, ?, ?)"
-    )
-    await conn.execute(entry, ("hold", 300_000, GUILD, ALICE, ALICE, 1, None, start, now, now))
-    await conn.execute(entry, ("capture", 120_000, GUILD, ALICE, ALICE, 1, 1, start, now, now))
-    await conn.execute(entry, ("hold", 200_000, GUILD, ALICE, ALICE, 2, None, start, now, now))
+    for kind, amount, job_id, hold_id in (
+        ("hold", 300_000, 1, None),
+        ("capture", 120_000, 1, 1),
+        ("hold", 200_000, 2, None),
+    ):
+        line = {"kind": kind, "amount": amount, "guild_id": GUILD, "user_id": ALICE, "actor_id": ALICE, "reason": ""}
+        line |= {"job_id": job_id, "hold_id": hold_id, "period": "month", "period_start": start}
+        line |= {"counts_at": now, "created_at": now}
+        if version >= 6:  # from V6 a hold names the process that made it (an older bot's only one: 'default')
+            line["instance_id"] = "default" if kind == "hold" else None
+        placeholders = ", ".join("?" * len(line))
+        await conn.execute(f"INSERT INTO ledger ({', '.join(line)}) VALUES ({placeholders})", tuple(line.values()))
     await conn.execute(
         "INSERT INTO member_allowances (guild_id, user_id, amount, period) VALUES (?, ?, ?, 'month')",
         (GUILD, ALICE, 2 * DOLLAR),
@@ -151,11 +156,17 @@ async def seed_old(conn: Any, version: int, clock: Clock, message_id: int) -> No
 
 
 # What a PostgreSQL database at each version holds, as the SQLite version with the same tables: V1 only the API
-# leases, V2 SQLite's V1-V3, V3 its V4-V5, V4 its V6. (A new PostgreSQL migration adds a line here.)
-PG_AS_SQLITE = {0: 0, 1: 0, 2: 3, 3: 5}
-UPGRADES = [("sqlite", v, v) for v in range(LATEST_VERSION)] + [
-    ("postgres", v, PG_AS_SQLITE[v]) for v in range(PG_LATEST_VERSION)
+# leases, V2 SQLite's V1-V3, V3 its V4-V5, V4 its V6. A new PostgreSQL migration adds its line here.
+PG_AS_SQLITE = {0: 0, 1: 0, 2: 3, 3: 5, 4: 6}
+# Every version, the latest too (nothing to migrate: the data is simply there).
+UPGRADES = [("sqlite", v, v) for v in range(LATEST_VERSION + 1)] + [
+    ("postgres", v, PG_AS_SQLITE[v]) for v in sorted(PG_AS_SQLITE)
 ]
+
+
+def test_every_postgres_version_says_which_sqlite_version_it_matches() -> None:
+    assert sorted(PG_AS_SQLITE) == list(range(PG_LATEST_VERSION + 1))
+    assert PG_AS_SQLITE[PG_LATEST_VERSION] == LATEST_VERSION
 
 
 async def old_database(location: Path | str, version: int, as_sqlite: int, clock: Clock) -> None:
@@ -195,7 +206,7 @@ def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[],
     ids=[f"{backend}-V{version}" for backend, version, _ in UPGRADES],
     indirect=["new_database"],
 )
-async def test_every_earlier_version_upgrades_to_the_fresh_schema_and_keeps_its_data(
+async def test_every_version_upgrades_to_the_fresh_schema_and_keeps_its_data(
     new_database: Callable[[], Awaitable[Path | str]], clock: Clock, version: int, as_sqlite: int
 ) -> None:
     fresh, old = await new_database(), await new_database()
@@ -246,6 +257,7 @@ async def test_a_database_from_a_newer_bot_is_refused(sqlite_path: Path) -> None
 
 
 async def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
+    # SQLite applies each migration in its own transaction: the good one stays. PostgreSQL's counterpart: below.
     migrations = [
         Migration(1, "good", "CREATE TABLE kept (x INTEGER);"),
         Migration(2, "bad", "CREATE TABLE half (x INTEGER); INSERT INTO missing VALUES (1);"),

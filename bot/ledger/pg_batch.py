@@ -13,8 +13,10 @@ whole batch.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
+import re
 import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -47,6 +49,10 @@ class Queued:
 
 class _Redo(Exception):
     """A statement of the batch failed: run the batch again without it."""
+
+
+class _Ungroup(Exception):
+    """A pipelined group of statements failed (which one is not known): run the batch one statement at a time."""
 
 
 class _Retry(Exception):
@@ -111,10 +117,14 @@ class Batcher:
 
     async def _run_batch(self, batch: list[Queued]) -> None:
         failed: dict[int, Exception] = {}  # statements that failed: left out when the batch runs again
+        grouped = len(batch) > 1
         attempt = 1
         while True:
             try:
-                outcomes = await self._attempt(batch, failed)
+                outcomes = await self._attempt(batch, failed, grouped)
+            except _Ungroup:
+                grouped = False
+                continue
             except _Redo:
                 continue  # at most once per statement
             except _Retry as exc:
@@ -135,35 +145,71 @@ class Batcher:
                     self._settle(op, outcome, None)
             return
 
-    async def _attempt(self, batch: list[Queued], failed: dict[int, Exception]) -> list[Any]:
-        """Run the batch (but the statements in `failed`) and commit. A statement that fails is recorded in
-        `failed` and the batch rolled back (`_Redo`): it then runs again without it, so the failed statement
-        changed nothing and the others are each applied once. (No savepoints: more than 64 subtransactions in
-        one transaction slow every other session's snapshots.)"""
+    async def _attempt(self, batch: list[Queued], failed: dict[int, Exception], grouped: bool) -> list[Any]:
+        """Run the batch (but the statements in `failed`) and commit. `grouped`: the statements of one text run
+        together, pipelined (`_run_grouped`); a failure among them runs the batch again one statement at a time
+        (`_Ungroup`). One at a time, a statement that fails is recorded in `failed` and the batch rolled back
+        (`_Redo`): it then runs again without it, so the failed statement changed nothing and the others are
+        each applied once. (No savepoints: more than 64 subtransactions in one transaction slow every other
+        session's snapshots.)"""
         locks = sorted({op.lock for index, op in enumerate(batch) if op.lock is not None and index not in failed})
         begin = ";".join(["BEGIN", *(f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {key})" for key in locks)])
-        outcomes: list[Any] = []
         async with self._pool.acquire() as conn:
             try:
                 await conn.execute(begin)
-                for index, op in enumerate(batch):
-                    if index in failed:
-                        outcomes.append(failed[index])
-                        continue
-                    try:
-                        outcomes.append([self._convert(record) for record in await conn.fetch(op.query, *op.args)])
-                    except RETRYABLE:
-                        raise
-                    except asyncpg.PostgresError as exc:
-                        failed[index] = _refused(exc)
-                        raise _Redo from exc
+                if grouped:
+                    outcomes = await self._run_grouped(conn, batch)
+                else:
+                    outcomes = await self._run_each(conn, batch, failed)
                 await conn.execute("COMMIT")
             except RETRYABLE as exc:
                 await _rollback(conn)
                 raise _Retry from exc
+            except asyncpg.PostgresError as exc:
+                await _rollback(conn)
+                if grouped:
+                    raise _Ungroup from exc
+                raise
             except BaseException:
                 await _rollback(conn)
                 raise
+        return outcomes
+
+    async def _run_each(self, conn: Any, batch: list[Queued], failed: dict[int, Exception]) -> list[Any]:
+        outcomes: list[Any] = []
+        for index, op in enumerate(batch):
+            if index in failed:
+                outcomes.append(failed[index])
+                continue
+            try:
+                outcomes.append([self._convert(record) for record in await conn.fetch(op.query, *op.args)])
+            except RETRYABLE:
+                raise
+            except asyncpg.PostgresError as exc:
+                failed[index] = _refused(exc)
+                raise _Redo from exc
+        return outcomes
+
+    async def _run_grouped(self, conn: Any, batch: list[Queued]) -> list[Any]:
+        """The batch's statements of one text in one round trip (asyncpg's `fetchmany`: one Bind/Execute each,
+        so each still sees the ones before it), each row tagged with its statement's place. Statements of a batch
+        were queued concurrently (no caller waits for another's), so any order is one they could have run in:
+        those that free money (captures, releases) run before those that check budgets (holds)."""
+        groups: dict[str, list[int]] = {}
+        for index, op in sorted(enumerate(batch), key=lambda item: item[1].lock is not None):
+            groups.setdefault(op.query, []).append(index)
+        outcomes: list[Any] = [[] for _ in batch]
+        for query, indices in groups.items():
+            if len(indices) == 1:
+                op = batch[indices[0]]
+                outcomes[indices[0]] = [self._convert(record) for record in await conn.fetch(query, *op.args)]
+            elif _rowless(query):
+                await conn.executemany(query, [batch[index].args for index in indices])
+            else:
+                tagged = [[*batch[index].args, place] for place, index in enumerate(indices)]
+                for record in await conn.fetchmany(_tagged(query), tagged):
+                    place, *row = record
+                    outcomes[indices[place]].append(self._convert(row))
         return outcomes
 
     def _fail(self, batch: list[Queued], error: BaseException) -> None:
@@ -172,6 +218,25 @@ class Batcher:
 
     def _settle(self, op: Queued, result: object, error: BaseException | None) -> None:
         hand_over(op.future, op.undo, result, error, clean_up=self.clean_up)
+
+
+_PLACEHOLDER: Final = re.compile(r"\$(\d+)")
+_WRITE: Final = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
+_RETURNING: Final = re.compile(r"\bRETURNING\b", re.I)
+
+
+@functools.lru_cache(maxsize=256)
+def _rowless(query: str) -> bool:
+    """A write without RETURNING: it gives no rows, so its executions need no tags."""
+    return bool(_WRITE.match(query)) and not _RETURNING.search(query)
+
+
+@functools.lru_cache(maxsize=256)
+def _tagged(query: str) -> str:
+    """`query`'s rows, each after one more parameter: the place of the execution that gave it. (A write with
+    RETURNING becomes a data-modifying WITH, as PostgreSQL allows at the top level.)"""
+    tag = max((int(number) for number in _PLACEHOLDER.findall(query)), default=0) + 1
+    return f"WITH tagged AS ({query}) SELECT ${tag}::bigint, tagged.* FROM tagged"
 
 
 def _refused(exc: Exception) -> Exception:

@@ -24,6 +24,7 @@ Atomicity: SQLite runs one writer at a time; here many processes write at once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import re
@@ -118,13 +119,46 @@ def translate(
     return _UPSERT.sub(conflict_target, converted), args
 
 
+@functools.lru_cache(maxsize=1024)
+def _names(sql: str) -> tuple[str, ...]:
+    """The named placeholders of `sql`, each once, in the order `translate` numbers them."""
+    found = (match["name"] for match in _TOKENS.finditer(sql) if match["name"])
+    return tuple(dict.fromkeys(found))
+
+
+class Translations:
+    """`translate` with its work remembered: the regular expressions run once per statement text and parameter
+    types (a hold's text is long: translating it anew each time cost more than running it)."""
+
+    def __init__(self, keys: Mapping[str, Sequence[str]], size: int = 1024) -> None:
+        self._keys = keys
+        self._size = size
+        self._queries: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def __call__(self, sql: str, parameters: Iterable[Any] | Mapping[str, Any]) -> tuple[str, list[Any]]:
+        if isinstance(parameters, Mapping):
+            values = [parameters[name] for name in _names(sql)]
+            signature = tuple(_cast(value, name) for name, value in zip(_names(sql), values, strict=True))
+        else:
+            values = list(parameters)
+            signature = ("?", *(_cast(value) for value in values))
+        query = self._queries.get((sql, signature))
+        if query is None:
+            query, args = translate(sql, parameters, self._keys)
+            if len(self._queries) >= self._size:
+                self._queries.clear()
+            self._queries[(sql, signature)] = query
+            return query, args
+        return query, [int(value) if isinstance(value, bool) else value for value in values]
+
+
 class PgConnection:
     """What a unit of work sees: aiosqlite's connection methods, inside the unit's one transaction (the
     work's own BEGIN/COMMIT are part of that transaction)."""
 
-    def __init__(self, conn: Any, keys: Mapping[str, Sequence[str]], checked: frozenset[str]) -> None:
+    def __init__(self, conn: Any, translations: Translations, checked: frozenset[str]) -> None:
         self._conn = conn
-        self._keys = keys
+        self._translate = translations
         self._checked = checked
         self.in_transaction = True
 
@@ -133,14 +167,14 @@ class PgConnection:
             return []
         if sql in self._checked:
             await self._conn.execute(_guild_lock(parameters))
-        query, args = translate(sql, parameters, self._keys)
+        query, args = self._translate(sql, parameters)
         return [_plain(record) for record in await self._conn.fetch(query, *args)]
 
     async def execute(self, sql: str, parameters: Iterable[Any] | Mapping[str, Any] = ()) -> list[Any]:
         return await self.execute_fetchall(sql, parameters)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any] | Mapping[str, Any]]) -> None:
-        batch = [translate(sql, row, self._keys) for row in rows]
+        batch = [self._translate(sql, row) for row in rows]
         if batch:
             await self._conn.executemany(batch[0][0], [args for _, args in batch])
 
@@ -150,7 +184,7 @@ class PgDatabase:
 
     def __init__(self, pool: Any, keys: Mapping[str, Sequence[str]], checked: Iterable[str] = ()) -> None:
         self._pool = pool
-        self._keys = keys
+        self._translate = Translations(keys)
         self._checked = frozenset(checked)
         self._closed = False
         self._batcher = Batcher(pool, _plain)
@@ -198,7 +232,7 @@ class PgDatabase:
         cancelled after it committed gets `undo` called with its rows."""
         if self._closed:
             raise LedgerError("the ledger is closed")
-        query, args = translate(sql, parameters, self._keys)
+        query, args = self._translate(sql, parameters)
         lock = _lock_key(parameters) if sql in self._checked else None
         future = asyncio.get_running_loop().create_future()
         self._batcher.submit(Queued(future, query, args, lock, undo))
@@ -225,7 +259,7 @@ class PgDatabase:
         `shielded`: it runs to the end even if the caller is cancelled (settlements must land)."""
 
         async def wrapped(conn: Any) -> T:
-            return await work(PgConnection(conn, self._keys, self._checked))
+            return await work(PgConnection(conn, self._translate, self._checked))
 
         return await self._guarded(self._retried(wrapped), undo, shielded=shielded)
 

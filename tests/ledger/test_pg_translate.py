@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ledger.pg_db import _guild_lock, translate
+from bot.ledger.pg_db import Translations, _guild_lock, translate
 
 KEYS = {"state": ["key"], "member_days": ["guild_id", "user_id", "day"]}
 
@@ -40,3 +40,19 @@ def test_translate(sql: str, parameters: object, expected: str, args: list[objec
 def test_holds_lock_their_server_or_all_servers_under_an_operator_cap() -> None:
     assert _guild_lock({"guild_id": 42, "operator_cap": None}).endswith(", 42)")
     assert _guild_lock({"guild_id": 42, "operator_cap": 10}).endswith(", -1)")
+
+
+@pytest.mark.parametrize(
+    ("sql", "parameters"),
+    [
+        ("SELECT :a, :b, :a", {"a": 5, "b": None}),
+        ("SELECT :a, :b, :a", {"a": "x", "b": True}),
+        ("SELECT :guild_id IS NULL, ':x'", {"guild_id": None}),
+        ("SELECT ? + ?", (1, "x")),
+        ("SELECT ? + ?", (True, None)),
+    ],
+)
+def test_remembered_translations_equal_fresh_ones(sql: str, parameters: object) -> None:
+    remembered = Translations(KEYS)
+    for _ in range(2):  # the second call takes the remembered query
+        assert remembered(sql, parameters) == translate(sql, parameters, KEYS)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from bot.ledger.pg import open_pool
 log = logging.getLogger(__name__)
 
 # Filled by the ledger's triggers from the entries; copied by replaying the entries, then compared.
-DERIVED: Final = ("open_holds", "member_days", "guild_days")
+DERIVED: Final = ("open_holds", "member_days", "guild_days", "operator_days")
 # PostgreSQL's own bookkeeping: never copied.
 POSTGRES_ONLY: Final = ("schema_version", "api_leases")
 

@@ -156,8 +156,8 @@ async def seed_old(conn: Any, version: int, clock: Clock, message_id: int) -> No
 
 
 # What a PostgreSQL database at each version holds, as the SQLite version with the same tables: V1 only the API
-# leases, V2 SQLite's V1-V3, V3 its V4-V5, V4 its V6. A new PostgreSQL migration adds its line here.
-PG_AS_SQLITE = {0: 0, 1: 0, 2: 3, 3: 5, 4: 6}
+# leases, V2 SQLite's V1-V3, V3 its V4-V5, V4 its V6, V5 its V7. A new PostgreSQL migration adds its line here.
+PG_AS_SQLITE = {0: 0, 1: 0, 2: 3, 3: 5, 4: 6, 5: 7}
 # Every version, the latest too (nothing to migrate: the data is simply there).
 UPGRADES = [("sqlite", v, v) for v in range(LATEST_VERSION + 1)] + [
     ("postgres", v, PG_AS_SQLITE[v]) for v in sorted(PG_AS_SQLITE)

@@ -214,25 +214,24 @@ class JobRunner:
     ) -> GenerationResponse | DescribeResponse:
         """Call the API, telling the ledger when the request leaves and, the moment it answers, what it billed."""
         notice = ProgressNotice(run.output, estimate=estimate, settings=describe_settings(run.spec.defaults_used))
-        waiting = False  # in the bot's own queue for the API's in-flight limit: nothing sent yet
+        sent = False  # the request left (or may have left) for the API: not while it waits in the bot's own queue
 
-        async def on_queue(position: int) -> None:
-            nonlocal waiting
-            waiting = position > 0
-            await notice.update(position)
+        async def on_sent() -> None:  # it has its room under the API's limit and leaves next
+            nonlocal sent
+            await self._ledger.request_sent(hold)
+            sent = True
 
         await notice.update()
-        await self._ledger.request_sent(hold)
         try:
-            response = await self._client.execute(request, on_queue=on_queue)
+            response = await self._client.execute(request, on_queue=notice.update, on_sent=on_sent)
         except IdeogramError as error:
             if not error.may_have_been_billed:  # refused, or never reached: nothing was made, nothing billed
                 await self._ledger.release(hold, f"released: {type(error).__name__}")
             raise
         except asyncio.CancelledError:
-            if waiting:
+            if not sent:  # cancelled in the queue, or while recording that it leaves: it never left
                 # not translated: a ledger reason, read by the operator in the CSV
-                await self._ledger.release(hold, "released: cancelled while waiting for the image service")
+                await self._ledger.release(hold, "released: cancelled before the request left for the image service")
             raise
         finally:
             await notice.settle()

@@ -55,7 +55,11 @@ class FakeImageService:
         self.hold_reply = False
         self.release_reply = asyncio.Event()
 
-    async def execute(self, request: IdeogramRequest, *, on_queue: Any = None) -> GenerationResponse:
+    async def execute(
+        self, request: IdeogramRequest, *, on_queue: Any = None, on_sent: Any = None
+    ) -> GenerationResponse:
+        if on_sent is not None:  # no line to wait in: the request leaves at once
+            await on_sent()
         self.requests.append(request)
         self.at_api.set()
         if self.hold_reply:

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 from bot.errors import UserFacingError
 from bot.i18n import _
@@ -46,13 +46,16 @@ from bot.jobs.derive import recorded_parameters, remember_descriptions
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
 from bot.jobs.notice import ProgressNotice
 from bot.jobs.policy import PolicyGate
-from bot.ledger import BudgetExceeded, Hold, Ledger, ResultImage
+from bot.ledger import BudgetExceeded, Hold, HoldSettled, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
 
 log = logging.getLogger(__name__)
 
 JobEnd = Literal["refused", "failed", "delivered"]
+
+# not translated: a job record's reason, like the ledger's (the member has the result it is about)
+RECORD_FAILED: Final = "the result was posted and charged, but recording it failed"
 
 
 class Stopped(UserFacingError):
@@ -197,13 +200,19 @@ class JobRunner:
                 posted = await run.output.deliver(result)
                 run.delivered = True
                 # The member pays for what they received; what else was billed is the operator's. Should this
-                # fail, `holding` writes off everything billed: the result stays, and the member isn't charged.
-                await self._ledger.settle(
-                    hold, charged=run.charged, written_off=run.billed - run.charged, reason=f"job {run.job_id}"
+                # fail twice, `holding` writes off everything billed: the result stays, and the member isn't charged.
+                await _twice(
+                    lambda: self._ledger.settle(
+                        hold, charged=run.charged, written_off=run.billed - run.charged, reason=f"job {run.job_id}"
+                    ),
+                    what="charge",
+                    run=run,
+                    landed=HoldSettled,  # the first try was settled after all
                 )
         except Exception as error:
             if not run.delivered:
                 return await self._fail(run, error)
+            run.charged = 0  # written off: the job shows what the ledger charged
             log.exception("job %s: the result was posted, but charging for it failed", run.job_id)
         await self._record(run, result, records, posted)
         self._admission.mark_recorded(posted.message_id)
@@ -273,22 +282,29 @@ class JobRunner:
         return await steps.generated(result, response, downloads, upload_limit=run.output.upload_limit)
 
     async def _record(self, run: _Run, result: Result, records: list[ResultImage], posted: Posted) -> None:
-        """After delivery: the member has their result, so a failure here is only logged, never told."""
-        assert run.job_id is not None
+        """After delivery: the member has their result, so a failure here is only logged, never told. The record is
+        tried twice; then the job is marked failed with what it cost, rather than left running until the next start."""
+        job_id = run.job_id
+        assert job_id is not None
         try:
-            await self._ledger.finish_job(
-                run.job_id,
-                status="succeeded",
-                cost=run.charged,
-                message_id=posted.message_id,
-                seed=result.seeds[0] if result.seeds else None,
-                images=steps.attach(records, posted),
+            await _twice(
+                lambda: self._ledger.finish_job(
+                    job_id,
+                    status="succeeded",
+                    cost=run.charged,
+                    message_id=posted.message_id,
+                    seed=result.seeds[0] if result.seeds else None,
+                    images=steps.attach(records, posted),
+                ),
+                what="record",
+                run=run,
             )
         except Exception:
-            log.exception("job %s: the result was posted, but recording it failed", run.job_id)
+            log.exception("job %s: the result was posted, but recording it failed; marked failed", job_id)
+            await _quietly(self._ledger.fail_job(job_id, error=RECORD_FAILED, cost=run.charged))
         log.info(
             "job %s /%s user=%s guild=%s cost=%s in %.1fs",
-            run.job_id,
+            job_id,
             run.spec.command,
             run.spec.user_id,
             run.spec.guild_id,
@@ -304,6 +320,29 @@ class JobRunner:
             await _quietly(self._ledger.fail_job(run.job_id, error=error_text[:500]))
         await _quietly(run.output.failed(error, charged=0, context=run.context))
         return "failed"
+
+
+async def _twice(
+    attempt: Callable[[], Awaitable[object]],
+    *,
+    what: str,
+    run: _Run,
+    landed: type[Exception] | None = None,
+) -> None:
+    """Bookkeeping after delivery, tried once more when it fails; `landed`: the error a retry raises when the
+    first try took effect after all (it counts as done)."""
+    try:
+        await attempt()
+        return
+    except Exception:
+        log.warning(
+            "job %s: the result was posted, but its %s failed; trying once more", run.job_id, what, exc_info=True
+        )
+    try:
+        await attempt()
+    except Exception as error:
+        if landed is None or not isinstance(error, landed):
+            raise
 
 
 async def _quietly(awaitable: Awaitable[object]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +25,7 @@ from bot.ledger.slots import DatabaseSlots
 from bot.pricing import PriceTable
 from bot.slots import SlotProvider
 from tests.fakes.ideogram import FakeIdeogram
-from tests.jobs.test_runner import DOLLAR, GUILD, TURBO, FakeOutput, kinds, spec
+from tests.jobs.test_runner import GUILD, TURBO, FakeOutput, kinds, spec
 
 
 class QueueOutput(FakeOutput):
@@ -66,13 +65,6 @@ async def slots(slots_url: str | None) -> AsyncIterator[SlotProvider]:
 async def fake() -> AsyncIterator[FakeIdeogram]:
     async with FakeIdeogram() as started:
         yield started
-
-
-@pytest.fixture
-async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    opened = await Ledger.open(tmp_path / "bot.sqlite3", default_allowance=DOLLAR, default_period="month")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

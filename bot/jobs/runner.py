@@ -11,12 +11,14 @@ goes wrong turns into a failure message: the member has what they paid for, and 
 with the job id.
 
 Money (DESIGN "Budgets"): the hold is the worst case (every image asked for). The ledger is told when the
-request leaves (`request_sent`) and what the provider billed the moment it answers (`answered`). After the post,
-the member is charged for the images they received plus those withheld as unsafe, and whatever else was billed is
-written off (`settle`). If the job fails on the way, `holding` settles the hold by how far it got: released
-before the call or when the API refused it, `uncertain` when the outcome is unknown (a timeout, a cancellation at
-the API), written off once the API had answered (a failed download, an untrusted host, Discord refusing the
-upload, a shutdown). So the ledger adds up to the provider's bill, and the member pays only for what they got.
+request leaves (`request_sent`, once it has its room under the API's limit: `bot.jobs.flight`) and what the
+provider billed the moment it answers (`answered`). After the post, the member is charged for the images they
+received plus those withheld as unsafe, and whatever else was billed is written off (`settle`). If the job fails
+on the way, `holding` settles the hold by how far it got: released before the call, while it waited in line or
+when the API refused it, `uncertain` when the outcome is unknown (a timeout, a cancellation at the API), written
+off once the API had answered (a failed download, an untrusted host, Discord refusing the upload, a shutdown).
+So the ledger adds up to the provider's bill, and the member pays only for what they got. Once the result is
+posted, the charge and the job's record are each tried twice; a record that still fails marks the job failed.
 """
 
 from __future__ import annotations
@@ -25,28 +27,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from bot.errors import UserFacingError
 from bot.i18n import _
-from bot.ideogram import (
-    DescribeResponse,
-    GenerationResponse,
-    IdeogramClient,
-    IdeogramError,
-    IdeogramRequest,
-    check_options,
-)
+from bot.ideogram import IdeogramClient, check_options
 from bot.images import check_announced
 from bot.jobs import steps
 from bot.jobs.admission import Admission
-from bot.jobs.defaults import describe_settings, with_member_defaults
-from bot.jobs.derive import recorded_parameters, remember_descriptions
+from bot.jobs.defaults import with_member_defaults
+from bot.jobs.derive import recorded_parameters
+from bot.jobs.flight import ApiSteps, Run
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
-from bot.jobs.notice import ProgressNotice
 from bot.jobs.policy import PolicyGate
-from bot.ledger import BudgetExceeded, Hold, HoldSettled, Ledger, ResultImage
+from bot.ledger import BudgetExceeded, HoldSettled, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
 
@@ -65,23 +59,6 @@ class Stopped(UserFacingError):
         super().__init__(_("The bot restarted before your job finished."))
 
 
-@dataclass
-class _Run:
-    """One job in flight: what the failure paths need to know about how far it got."""
-
-    spec: JobSpec
-    output: JobOutput
-    started: float = field(default_factory=time.perf_counter)
-    job_id: int | None = None
-    billed: int = 0  # what the provider billed, once the API answered
-    charged: int = 0  # what the member pays: the images they receive plus those withheld as unsafe
-    delivered: bool = False
-
-    @property
-    def context(self) -> str:
-        return f"job {self.job_id} /{self.spec.command} by {self.spec.user_id}"
-
-
 class JobRunner:
     def __init__(
         self,
@@ -93,12 +70,12 @@ class JobRunner:
         max_upload_bytes: int,
         allowed_guild_ids: Collection[int] = (),
     ) -> None:
-        self._client = client
         self._ledger = ledger
         self._prices = prices
         self._max_upload = max_upload_bytes
         self._admission = Admission(max_jobs_per_member=max_jobs_per_member, allowed_guild_ids=allowed_guild_ids)
         self._policy = PolicyGate(ledger, clock=ledger.now)
+        self._api = ApiSteps(client=client, ledger=ledger, prices=prices)
 
     async def submit(self, spec: JobSpec, output: JobOutput) -> JobEnd:
         """Run one job to the end and report its outcome through `output`; returns which verb it ended with.
@@ -129,7 +106,7 @@ class JobRunner:
             except Exception:
                 log.warning("%s: could not show that the job started, so it did not run", context, exc_info=True)
                 return "failed"
-            return await self._work(_Run(spec, output))
+            return await self._work(Run(spec, output))
 
     async def recorded(self, message_id: int) -> None:
         """Wait until the job whose result is the message `message_id` has been charged and recorded: the member
@@ -158,7 +135,7 @@ class JobRunner:
                 scope="member",
             )
 
-    async def _work(self, run: _Run) -> JobEnd:
+    async def _work(self, run: Run) -> JobEnd:
         try:
             return await self._stages(run)
         except asyncio.CancelledError:
@@ -166,7 +143,7 @@ class JobRunner:
                 await self._fail(run, Stopped(), reason="cancelled at shutdown")
             raise
 
-    async def _stages(self, run: _Run) -> JobEnd:
+    async def _stages(self, run: Run) -> JobEnd:
         spec = run.spec
         try:  # no money yet: the member's attachments and the job's record
             prepared = await steps.prepare(spec, max_upload=self._max_upload)
@@ -195,8 +172,8 @@ class JobRunner:
                 reason=f"/{spec.command}",
                 role_ids=spec.role_ids,
             ) as hold:
-                response = await self._call(run, hold, prepared.request, estimate)
-                result, records = await self._render(run, hold, prepared, response)
+                response = await self._api.call(run, hold, prepared.request, estimate)
+                result, records = await self._api.render(run, hold, prepared, response)
                 posted = await run.output.deliver(result)
                 run.delivered = True
                 # The member pays for what they received; what else was billed is the operator's. Should this
@@ -218,70 +195,7 @@ class JobRunner:
         self._admission.mark_recorded(posted.message_id)
         return "delivered"
 
-    async def _call(
-        self, run: _Run, hold: Hold, request: IdeogramRequest, estimate: int
-    ) -> GenerationResponse | DescribeResponse:
-        """Call the API, telling the ledger when the request leaves and, the moment it answers, what it billed."""
-        notice = ProgressNotice(run.output, estimate=estimate, settings=describe_settings(run.spec.defaults_used))
-        sent = False  # the request left (or may have left) for the API: not while it waits in the bot's own queue
-
-        async def on_sent() -> None:  # it has its room under the API's limit and leaves next
-            nonlocal sent
-            await self._ledger.request_sent(hold)
-            sent = True
-
-        await notice.update()
-        try:
-            response = await self._client.execute(request, on_queue=notice.update, on_sent=on_sent)
-        except IdeogramError as error:
-            if not error.may_have_been_billed:  # refused, or never reached: nothing was made, nothing billed
-                await self._ledger.release(hold, f"released: {type(error).__name__}")
-            raise
-        except asyncio.CancelledError:
-            if not sent:  # cancelled in the queue, or while recording that it leaves: it never left
-                # not translated: a ledger reason, read by the operator in the CSV
-                await self._ledger.release(hold, "released: cancelled before the request left for the image service")
-            raise
-        finally:
-            await notice.settle()
-        returned = 1 if isinstance(response, DescribeResponse) else len(response.data)
-        billed = self._prices.billed(request, returned)
-        if billed > estimate:  # more images than asked for: the hold is the most anyone is charged
-            log.warning("%s: the API returned %d images for %d asked", run.context, returned, request.num_images)
-            billed = estimate
-        await self._ledger.answered(hold, billed)
-        run.billed = billed
-        return response
-
-    async def _render(
-        self, run: _Run, hold: Hold, prepared: steps.Prepared, response: GenerationResponse | DescribeResponse
-    ) -> tuple[Result, list[ResultImage]]:
-        """What the member will see, and what it costs them: the images they receive plus those withheld as unsafe
-        (all of them, since a download is all or nothing), shown with the balance as it will be once settled."""
-        spec, request = run.spec, prepared.request
-        records: list[ResultImage] = []
-        if isinstance(response, DescribeResponse):
-            run.charged = run.billed
-        else:
-            downloads = await self._client.download(response)
-            run.charged = min(run.billed, self._prices.billed(request, len(downloads)))
-        balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
-        assert run.job_id is not None
-        result = steps.base_result(
-            run.job_id,
-            spec,
-            prepared,
-            cost=run.charged,
-            balance=steps.settled(balance, hold=hold.amount, charged=run.charged),
-        )
-        if isinstance(response, DescribeResponse):
-            result = steps.described(result, response)
-            # Kept before they are shown: an Imagine button can be clicked at once.
-            await remember_descriptions(self._ledger, run.job_id, result.descriptions)
-            return result, records
-        return await steps.generated(result, response, downloads, upload_limit=run.output.upload_limit)
-
-    async def _record(self, run: _Run, result: Result, records: list[ResultImage], posted: Posted) -> None:
+    async def _record(self, run: Run, result: Result, records: list[ResultImage], posted: Posted) -> None:
         """After delivery: the member has their result, so a failure here is only logged, never told. The record is
         tried twice; then the job is marked failed with what it cost, rather than left running until the next start."""
         job_id = run.job_id
@@ -312,7 +226,7 @@ class JobRunner:
             time.perf_counter() - run.started,
         )
 
-    async def _fail(self, run: _Run, error: BaseException, *, reason: str | None = None) -> JobEnd:
+    async def _fail(self, run: Run, error: BaseException, *, reason: str | None = None) -> JobEnd:
         """Before the result was posted: the member is charged nothing (the hold was settled on the way out)."""
         log.info("%s failed: %s", run.context, type(error).__name__)
         if run.job_id is not None:
@@ -326,7 +240,7 @@ async def _twice(
     attempt: Callable[[], Awaitable[object]],
     *,
     what: str,
-    run: _Run,
+    run: Run,
     landed: type[Exception] | None = None,
 ) -> None:
     """Bookkeeping after delivery, tried once more when it fails; `landed`: the error a retry raises when the

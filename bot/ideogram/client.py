@@ -66,6 +66,7 @@ KEY_REJECTED: Final = (
 )
 
 Sleep = Callable[[float], Awaitable[None]]
+SentCallback = Callable[[], Awaitable[None]]
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -177,23 +178,27 @@ class IdeogramClient:
     # --- calls ----------------------------------------------------------------------------------------------
 
     @overload
-    async def execute(self, request: DescribeRequest, *, on_queue: QueueCallback | None = None) -> DescribeResponse: ...
+    async def execute(
+        self, request: DescribeRequest, *, on_queue: QueueCallback | None = None, on_sent: SentCallback | None = None
+    ) -> DescribeResponse: ...
     @overload
     async def execute(
-        self, request: GenerationRequest, *, on_queue: QueueCallback | None = None
+        self, request: GenerationRequest, *, on_queue: QueueCallback | None = None, on_sent: SentCallback | None = None
     ) -> GenerationResponse: ...
     @overload
     async def execute(
-        self, request: IdeogramRequest, *, on_queue: QueueCallback | None = None
+        self, request: IdeogramRequest, *, on_queue: QueueCallback | None = None, on_sent: SentCallback | None = None
     ) -> GenerationResponse | DescribeResponse: ...
 
     async def execute(
-        self, request: IdeogramRequest, *, on_queue: QueueCallback | None = None
+        self, request: IdeogramRequest, *, on_queue: QueueCallback | None = None, on_sent: SentCallback | None = None
     ) -> GenerationResponse | DescribeResponse:
         """Send `request` (waiting for room under the images-in-flight limit) and return the parsed reply.
 
         `on_queue(position)` is awaited when the request has to wait, again when its 1-based position in
-        the queue changes, and with 0 when its turn comes. Raises an `IdeogramError` subclass; retries happen in here.
+        the queue changes, and with 0 when its turn comes. `on_sent()` is awaited once the request has its room,
+        just before it leaves (the ledger records from then on that it may be billed); never while it waits.
+        Raises an `IdeogramError` subclass; retries happen in here.
         """
         session = self._require_session()
         for file in request.files():
@@ -206,6 +211,8 @@ class IdeogramClient:
                     )
                 )
         async with self._limiter.hold(request.num_images, on_queue):
+            if on_sent is not None:
+                await on_sent()
             return await self._with_retries(session, request)
 
     async def _with_retries(

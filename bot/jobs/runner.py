@@ -11,12 +11,14 @@ goes wrong turns into a failure message: the member has what they paid for, and 
 with the job id.
 
 Money (DESIGN "Budgets"): the hold is the worst case (every image asked for). The ledger is told when the
-request leaves (`request_sent`) and what the provider billed the moment it answers (`answered`). After the post,
-the member is charged for the images they received plus those withheld as unsafe, and whatever else was billed is
-written off (`settle`). If the job fails on the way, `holding` settles the hold by how far it got: released
-before the call or when the API refused it, `uncertain` when the outcome is unknown (a timeout, a cancellation at
-the API), written off once the API had answered (a failed download, an untrusted host, Discord refusing the
-upload, a shutdown). So the ledger adds up to the provider's bill, and the member pays only for what they got.
+request leaves (`request_sent`, once it has its room under the API's limit: `bot.jobs.flight`) and what the
+provider billed the moment it answers (`answered`). After the post, the member is charged for the images they
+received plus those withheld as unsafe, and whatever else was billed is written off (`settle`). If the job fails
+on the way, `holding` settles the hold by how far it got: released before the call, while it waited in line or
+when the API refused it, `uncertain` when the outcome is unknown (a timeout, a cancellation at the API), written
+off once the API had answered (a failed download, an untrusted host, Discord refusing the upload, a shutdown).
+So the ledger adds up to the provider's bill, and the member pays only for what they got. Once the result is
+posted, the charge and the job's record are each tried twice; a record that still fails marks the job failed.
 """
 
 from __future__ import annotations
@@ -25,28 +27,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 from bot.errors import UserFacingError
 from bot.i18n import _
-from bot.ideogram import (
-    DescribeResponse,
-    GenerationResponse,
-    IdeogramClient,
-    IdeogramError,
-    IdeogramRequest,
-    check_options,
-)
+from bot.ideogram import IdeogramClient, check_options
 from bot.images import check_announced
 from bot.jobs import steps
 from bot.jobs.admission import Admission
-from bot.jobs.defaults import describe_settings, with_member_defaults
-from bot.jobs.derive import recorded_parameters, remember_descriptions
+from bot.jobs.defaults import with_member_defaults
+from bot.jobs.derive import recorded_parameters
+from bot.jobs.flight import ApiSteps, Run
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
-from bot.jobs.notice import ProgressNotice
 from bot.jobs.policy import PolicyGate
-from bot.ledger import BudgetExceeded, Hold, Ledger, ResultImage
+from bot.ledger import BudgetExceeded, HoldSettled, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
 
@@ -54,29 +48,15 @@ log = logging.getLogger(__name__)
 
 JobEnd = Literal["refused", "failed", "delivered"]
 
+# not translated: a job record's reason, like the ledger's (the member has the result it is about)
+RECORD_FAILED: Final = "the result was posted and charged, but recording it failed"
+
 
 class Stopped(UserFacingError):
     """The bot shut down while the job was running."""
 
     def __init__(self) -> None:
         super().__init__(_("The bot restarted before your job finished."))
-
-
-@dataclass
-class _Run:
-    """One job in flight: what the failure paths need to know about how far it got."""
-
-    spec: JobSpec
-    output: JobOutput
-    started: float = field(default_factory=time.perf_counter)
-    job_id: int | None = None
-    billed: int = 0  # what the provider billed, once the API answered
-    charged: int = 0  # what the member pays: the images they receive plus those withheld as unsafe
-    delivered: bool = False
-
-    @property
-    def context(self) -> str:
-        return f"job {self.job_id} /{self.spec.command} by {self.spec.user_id}"
 
 
 class JobRunner:
@@ -90,12 +70,12 @@ class JobRunner:
         max_upload_bytes: int,
         allowed_guild_ids: Collection[int] = (),
     ) -> None:
-        self._client = client
         self._ledger = ledger
         self._prices = prices
         self._max_upload = max_upload_bytes
         self._admission = Admission(max_jobs_per_member=max_jobs_per_member, allowed_guild_ids=allowed_guild_ids)
         self._policy = PolicyGate(ledger, clock=ledger.now)
+        self._api = ApiSteps(client=client, ledger=ledger, prices=prices)
 
     async def submit(self, spec: JobSpec, output: JobOutput) -> JobEnd:
         """Run one job to the end and report its outcome through `output`; returns which verb it ended with.
@@ -126,7 +106,7 @@ class JobRunner:
             except Exception:
                 log.warning("%s: could not show that the job started, so it did not run", context, exc_info=True)
                 return "failed"
-            return await self._work(_Run(spec, output))
+            return await self._work(Run(spec, output))
 
     async def recorded(self, message_id: int) -> None:
         """Wait until the job whose result is the message `message_id` has been charged and recorded: the member
@@ -155,7 +135,7 @@ class JobRunner:
                 scope="member",
             )
 
-    async def _work(self, run: _Run) -> JobEnd:
+    async def _work(self, run: Run) -> JobEnd:
         try:
             return await self._stages(run)
         except asyncio.CancelledError:
@@ -163,7 +143,7 @@ class JobRunner:
                 await self._fail(run, Stopped(), reason="cancelled at shutdown")
             raise
 
-    async def _stages(self, run: _Run) -> JobEnd:
+    async def _stages(self, run: Run) -> JobEnd:
         spec = run.spec
         try:  # no money yet: the member's attachments and the job's record
             prepared = await steps.prepare(spec, max_upload=self._max_upload)
@@ -192,104 +172,53 @@ class JobRunner:
                 reason=f"/{spec.command}",
                 role_ids=spec.role_ids,
             ) as hold:
-                response = await self._call(run, hold, prepared.request, estimate)
-                result, records = await self._render(run, hold, prepared, response)
+                response = await self._api.call(run, hold, prepared.request, estimate)
+                result, records = await self._api.render(run, hold, prepared, response)
                 posted = await run.output.deliver(result)
                 run.delivered = True
                 # The member pays for what they received; what else was billed is the operator's. Should this
-                # fail, `holding` writes off everything billed: the result stays, and the member isn't charged.
-                await self._ledger.settle(
-                    hold, charged=run.charged, written_off=run.billed - run.charged, reason=f"job {run.job_id}"
+                # fail twice, `holding` writes off everything billed: the result stays, and the member isn't charged.
+                await _twice(
+                    lambda: self._ledger.settle(
+                        hold, charged=run.charged, written_off=run.billed - run.charged, reason=f"job {run.job_id}"
+                    ),
+                    what="charge",
+                    run=run,
+                    landed=HoldSettled,  # the first try was settled after all
                 )
         except Exception as error:
             if not run.delivered:
                 return await self._fail(run, error)
+            run.charged = 0  # written off: the job shows what the ledger charged
             log.exception("job %s: the result was posted, but charging for it failed", run.job_id)
         await self._record(run, result, records, posted)
         self._admission.mark_recorded(posted.message_id)
         return "delivered"
 
-    async def _call(
-        self, run: _Run, hold: Hold, request: IdeogramRequest, estimate: int
-    ) -> GenerationResponse | DescribeResponse:
-        """Call the API, telling the ledger when the request leaves and, the moment it answers, what it billed."""
-        notice = ProgressNotice(run.output, estimate=estimate, settings=describe_settings(run.spec.defaults_used))
-        waiting = False  # in the bot's own queue for the API's in-flight limit: nothing sent yet
-
-        async def on_queue(position: int) -> None:
-            nonlocal waiting
-            waiting = position > 0
-            await notice.update(position)
-
-        await notice.update()
-        await self._ledger.request_sent(hold)
+    async def _record(self, run: Run, result: Result, records: list[ResultImage], posted: Posted) -> None:
+        """After delivery: the member has their result, so a failure here is only logged, never told. The record is
+        tried twice; then the job is marked failed with what it cost, rather than left running until the next start."""
+        job_id = run.job_id
+        assert job_id is not None
         try:
-            response = await self._client.execute(request, on_queue=on_queue)
-        except IdeogramError as error:
-            if not error.may_have_been_billed:  # refused, or never reached: nothing was made, nothing billed
-                await self._ledger.release(hold, f"released: {type(error).__name__}")
-            raise
-        except asyncio.CancelledError:
-            if waiting:
-                # not translated: a ledger reason, read by the operator in the CSV
-                await self._ledger.release(hold, "released: cancelled while waiting for the image service")
-            raise
-        finally:
-            await notice.settle()
-        returned = 1 if isinstance(response, DescribeResponse) else len(response.data)
-        billed = self._prices.billed(request, returned)
-        if billed > estimate:  # more images than asked for: the hold is the most anyone is charged
-            log.warning("%s: the API returned %d images for %d asked", run.context, returned, request.num_images)
-            billed = estimate
-        await self._ledger.answered(hold, billed)
-        run.billed = billed
-        return response
-
-    async def _render(
-        self, run: _Run, hold: Hold, prepared: steps.Prepared, response: GenerationResponse | DescribeResponse
-    ) -> tuple[Result, list[ResultImage]]:
-        """What the member will see, and what it costs them: the images they receive plus those withheld as unsafe
-        (all of them, since a download is all or nothing), shown with the balance as it will be once settled."""
-        spec, request = run.spec, prepared.request
-        records: list[ResultImage] = []
-        if isinstance(response, DescribeResponse):
-            run.charged = run.billed
-        else:
-            downloads = await self._client.download(response)
-            run.charged = min(run.billed, self._prices.billed(request, len(downloads)))
-        balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
-        assert run.job_id is not None
-        result = steps.base_result(
-            run.job_id,
-            spec,
-            prepared,
-            cost=run.charged,
-            balance=steps.settled(balance, hold=hold.amount, charged=run.charged),
-        )
-        if isinstance(response, DescribeResponse):
-            result = steps.described(result, response)
-            # Kept before they are shown: an Imagine button can be clicked at once.
-            await remember_descriptions(self._ledger, run.job_id, result.descriptions)
-            return result, records
-        return await steps.generated(result, response, downloads, upload_limit=run.output.upload_limit)
-
-    async def _record(self, run: _Run, result: Result, records: list[ResultImage], posted: Posted) -> None:
-        """After delivery: the member has their result, so a failure here is only logged, never told."""
-        assert run.job_id is not None
-        try:
-            await self._ledger.finish_job(
-                run.job_id,
-                status="succeeded",
-                cost=run.charged,
-                message_id=posted.message_id,
-                seed=result.seeds[0] if result.seeds else None,
-                images=steps.attach(records, posted),
+            await _twice(
+                lambda: self._ledger.finish_job(
+                    job_id,
+                    status="succeeded",
+                    cost=run.charged,
+                    message_id=posted.message_id,
+                    seed=result.seeds[0] if result.seeds else None,
+                    images=steps.attach(records, posted),
+                ),
+                what="record",
+                run=run,
             )
         except Exception:
-            log.exception("job %s: the result was posted, but recording it failed", run.job_id)
+            log.exception("job %s: the result was posted, but recording it failed; marked failed", job_id)
+            await _quietly(self._ledger.fail_job(job_id, error=RECORD_FAILED, cost=run.charged))
         log.info(
             "job %s /%s user=%s guild=%s cost=%s in %.1fs",
-            run.job_id,
+            job_id,
             run.spec.command,
             run.spec.user_id,
             run.spec.guild_id,
@@ -297,7 +226,7 @@ class JobRunner:
             time.perf_counter() - run.started,
         )
 
-    async def _fail(self, run: _Run, error: BaseException, *, reason: str | None = None) -> JobEnd:
+    async def _fail(self, run: Run, error: BaseException, *, reason: str | None = None) -> JobEnd:
         """Before the result was posted: the member is charged nothing (the hold was settled on the way out)."""
         log.info("%s failed: %s", run.context, type(error).__name__)
         if run.job_id is not None:
@@ -305,6 +234,29 @@ class JobRunner:
             await _quietly(self._ledger.fail_job(run.job_id, error=error_text[:500]))
         await _quietly(run.output.failed(error, charged=0, context=run.context))
         return "failed"
+
+
+async def _twice(
+    attempt: Callable[[], Awaitable[object]],
+    *,
+    what: str,
+    run: Run,
+    landed: type[Exception] | None = None,
+) -> None:
+    """Bookkeeping after delivery, tried once more when it fails; `landed`: the error a retry raises when the
+    first try took effect after all (it counts as done)."""
+    try:
+        await attempt()
+        return
+    except Exception:
+        log.warning(
+            "job %s: the result was posted, but its %s failed; trying once more", run.job_id, what, exc_info=True
+        )
+    try:
+        await attempt()
+    except Exception as error:
+        if landed is None or not isinstance(error, landed):
+            raise
 
 
 async def _quietly(awaitable: Awaitable[object]) -> None:

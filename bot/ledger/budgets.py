@@ -56,9 +56,10 @@ class Budgets:
         return int(rows[0][0])
 
     async def refund(self, job_id: int, *, actor_id: int, reason: str = "", guild_id: int | None = None) -> int:
-        """Return what job `job_id` captured to its member (a `refund` entry, in the period the capture
-        counted in); returns the amount. Once per job. What the server and the operator paid the provider
-        does not change. With `guild_id`, only a job of that server. Raises `RefundRefused`."""
+        """Return what job `job_id` captured to its member (a `refund` entry); returns the amount. Once per job.
+        The refund counts in the member's current period, whenever the job was charged, so they can spend it
+        again now. What the server and the operator paid the provider does not change. With `guild_id`, only a
+        job of that server. Raises `RefundRefused`."""
         now_us = self._context.now_us()
 
         async def work(conn: aiosqlite.Connection) -> int:
@@ -66,26 +67,14 @@ class Budgets:
                 rows = list(await conn.execute_fetchall(sql.JOB_CHARGES, {"job_id": job_id}))
                 if not rows or (guild_id is not None and rows[0][0] != guild_id):
                     raise RefundRefused(job_id=job_id, problem="unknown")
-                job_guild, user_id, captured, period, period_start, counts_at, refund_id = rows[0]
+                job_guild, user_id, captured, refund_id = rows[0]
                 if refund_id is not None:
                     raise RefundRefused(job_id=job_id, problem="refunded")
                 if not captured:
                     raise RefundRefused(job_id=job_id, problem="not-charged")
-                await conn.execute_fetchall(
-                    sql.REFUND,
-                    {
-                        "amount": captured,
-                        "guild_id": job_guild,
-                        "user_id": user_id,
-                        "actor_id": actor_id,
-                        "reason": reason,
-                        "job_id": job_id,
-                        "period": period,
-                        "period_start": period_start,
-                        "counts_at": counts_at,
-                        "now": now_us,
-                    },
-                )
+                parameters = self._context.parameters(job_guild, user_id, now_us)
+                parameters.update(amount=captured, actor_id=actor_id, reason=reason, job_id=job_id)
+                await conn.execute_fetchall(sql.REFUND, parameters)
                 return int(captured)
 
         refunded = await self._db.run(work)

@@ -1,126 +1,49 @@
-"""The SQLite connection: pragmas, numbered migrations, and one unit of work at a time.
+"""The SQLite writer: one unit of work at a time (see `Database`), and `transaction`.
 
-One aiosqlite connection, driven by one writer task, is the only way in (see `Database`).
+One aiosqlite connection, driven by one writer task, is the only way in. Opening the file and its migrations
+are in `bot.ledger.schema`; handing a request's outcome to its caller (shared with PostgreSQL's writer) in
+`bot.ledger.handover`. Both are importable from here as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import aiosqlite
 
 from bot.ledger.errors import LedgerError
+from bot.ledger.handover import _logged, _shielded, hand_over
+from bot.ledger.schema import LATEST_VERSION, Migration, connect, load_migrations, migrate, schema_version
+
+# What other modules import from here (the writer's parts moved out keep their old address).
+__all__ = [
+    "LATEST_VERSION",
+    "Database",
+    "Migration",
+    "_shielded",
+    "connect",
+    "hand_over",
+    "load_migrations",
+    "migrate",
+    "schema_version",
+    "transaction",
+]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Work = Callable[[aiosqlite.Connection], Awaitable[T]]
 
-MIN_SQLITE: Final = (3, 37, 0)  # STRICT tables; RETURNING needs 3.35
-BUSY_TIMEOUT_MS: Final = 5_000
 MAX_BATCH: Final = 256  # statements committed together at most
 CHECKPOINT_EVERY: Final = 200  # commits between background checkpoints
-_MIGRATION_NAME: Final = re.compile(r"^V(?P<version>\d+)__(?P<name>\w+)\.sql$")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def load_migrations(folder: str = "migrations") -> tuple[Migration, ...]:
-    """The package's `{folder}/V{n}__{name}.sql` files in order; their numbers must run 1, 2, 3, …
-    (`migrations/` for SQLite, `migrations_pg/` for PostgreSQL)."""
-    found: list[Migration] = []
-    for resource in files("bot.ledger").joinpath(folder).iterdir():
-        match = _MIGRATION_NAME.match(resource.name)
-        if match is not None:
-            found.append(Migration(int(match["version"]), match["name"], resource.read_text("utf-8")))
-    found.sort(key=lambda migration: migration.version)
-    versions = [migration.version for migration in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise LedgerError(f"migration versions must be 1..n without gaps, found {versions}")
-    return tuple(found)
-
-
-MIGRATIONS: Final = load_migrations()
-LATEST_VERSION: Final = len(MIGRATIONS)
-
-
-async def schema_version(conn: aiosqlite.Connection) -> int:
-    rows = await conn.execute_fetchall("PRAGMA user_version")
-    return int(next(iter(rows))[0])
-
-
-async def migrate(
-    conn: aiosqlite.Connection, migrations: Sequence[Migration] = MIGRATIONS, *, target: int | None = None
-) -> int:
-    """Apply the migrations above the database's `user_version` (up to `target`), each in its own
-    transaction together with the new version number; return the version reached.
-
-    Foreign keys are off while a migration runs and checked before it commits, as SQLite documents for
-    schema changes: a migration may rebuild a table that others refer to (to change a CHECK constraint)."""
-    current = await schema_version(conn)
-    latest = len(migrations)
-    if current > latest:
-        raise LedgerError(f"the database is at schema version {current}, newer than this bot's {latest}")
-    pending = migrations[current : latest if target is None else target]
-    if not pending:
-        return current
-    await conn.execute("PRAGMA foreign_keys = OFF")
-    try:
-        for migration in pending:
-            await _apply(conn, migration)
-    finally:
-        await conn.execute("PRAGMA foreign_keys = ON")
-    return await schema_version(conn)
-
-
-async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:
-    log.info("migrating the database to version %d (%s)", migration.version, migration.name)
-    try:
-        await conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};")
-        broken = list(await conn.execute_fetchall("PRAGMA foreign_key_check"))
-        if broken:
-            raise sqlite3.IntegrityError(f"foreign keys broken in {sorted({row[0] for row in broken})}")
-        await conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        if conn.in_transaction:
-            await conn.execute("ROLLBACK")
-        raise LedgerError(f"migration V{migration.version}__{migration.name} failed: {exc}") from exc
-
-
-async def connect(path: str | Path) -> aiosqlite.Connection:
-    """Open the file (creating its directory) with WAL, foreign keys and a busy timeout, in autocommit mode:
-    transactions are always explicit."""
-    if sqlite3.sqlite_version_info < MIN_SQLITE:
-        raise LedgerError(f"SQLite {sqlite3.sqlite_version} is too old; the ledger needs 3.37 or newer")
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    try:
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        # With WAL, NORMAL loses no committed data on a process crash, only possibly the last commits on
-        # power loss, and it saves an fsync per commit.
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-    except BaseException:
-        await conn.close()
-        raise
-    return conn
 
 
 @dataclass(slots=True)
@@ -353,48 +276,6 @@ class Database:
                 await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as exc:
                 log.warning("background WAL checkpoint failed: %s", exc)
-
-
-def hand_over(
-    future: asyncio.Future[Any],
-    undo: Callable[[Any], Awaitable[object]] | None,
-    result: object,
-    error: BaseException | None,
-    *,
-    clean_up: Callable[[Awaitable[object]], None],
-) -> None:
-    """Give a queued request's outcome to its caller; when the caller was cancelled meanwhile, undo what succeeded
-    (through `clean_up`) or log what failed. Both writers, SQLite's and PostgreSQL's, settle requests this way."""
-    if not future.cancelled():
-        if error is None:
-            future.set_result(result)
-        else:
-            future.set_exception(error)
-    elif error is None and undo is not None:
-        clean_up(undo(result))
-    elif error is not None:
-        log.warning("a ledger request whose caller was cancelled failed: %r", error)
-
-
-async def _shielded(future: asyncio.Future[Any]) -> Any:
-    """The request's outcome; a caller cancelled meanwhile stops waiting, but the request still runs."""
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        future.add_done_callback(_retrieve)
-        raise
-
-
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("a ledger request whose caller was cancelled failed: %r", future.exception())
-
-
-async def _logged(cleanup: Awaitable[object]) -> None:
-    try:
-        await cleanup
-    except Exception:
-        log.exception("cleaning up after a cancelled ledger request failed")
 
 
 @asynccontextmanager

@@ -101,11 +101,14 @@ class JobRecords:
 
         await self._db.run(work)
 
-    async def fail_job(self, job_id: int, *, error: str) -> bool:
-        """Mark a running job failed; returns False if it was not running (already finished or failed)."""
+    async def fail_job(self, job_id: int, *, error: str, cost: int | None = None) -> bool:
+        """Mark a running job failed; returns False if it was not running (already finished or failed). `cost`:
+        what it charged, when it did (a result posted and charged whose record failed)."""
+        if cost is not None and cost < 0:
+            raise ValueError(f"a job's cost cannot be negative, got {cost}")
         rows = await self._db.statement(
             sql.FAIL_JOB,
-            (error, self._context.now_us(), job_id),
+            (error, cost, self._context.now_us(), job_id),
         )
         return bool(rows)
 

@@ -32,9 +32,10 @@ class Hold:
 class Balance:
     """A member's budget in the current period.
 
-    `spent` is what was captured (never holds), `held` is reserved by jobs in flight, `granted` is this
-    period's grants (negative when more was deducted than given). `remaining` = allowance + granted − spent −
-    held, shown as zero when that is negative.
+    `spent` is what was captured (never holds) less what was refunded this period, `held` is reserved by jobs
+    in flight, `granted` is this period's grants (negative when more was deducted than given), plus refunds of
+    earlier periods' jobs beyond this period's spending (so `spent` is never negative). `remaining` = allowance
+    + granted − spent − held, shown as zero when that is negative.
     """
 
     remaining: int

@@ -29,11 +29,12 @@ class Reports:
         rows = await self._db.statement(sql.BALANCE, self._context.parameters(guild_id, user_id, now_us, role_ids))
         allowance, source, period, start, spent, held, granted, role_id = rows[0]
         reset = bounds_at(from_us(now_us)).next_reset(period)
+        credit = max(0, -spent)  # refunds of earlier periods' jobs beyond this period's spending
         return Balance(
             remaining=max(0, allowance + granted - spent - held),
-            spent=spent,
+            spent=spent + credit,
             held=held,
-            granted=granted,
+            granted=granted + credit,
             allowance=allowance,
             allowance_source=source,
             period=period,

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from bot.jobs.runner import RECORD_FAILED
 from tests.e2e.conftest import World
 from tests.e2e.support import balance, jobs
 
@@ -36,3 +37,5 @@ async def test_a_result_stays_when_recording_the_job_fails_after_delivery(
     [job] = await jobs(running)
     assert any(f"job {job['id']}:" in r.getMessage() and r.exc_info for r in caplog.records)
     assert (await balance(running)).spent == 30_000  # the member paid for what they have
+    # Not left running until the next start: failed at once, saying why and what it cost.
+    assert (job["status"], job["cost"], job["error"]) == ("failed", 30_000, RECORD_FAILED)

@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,7 +53,11 @@ class FakeImageService:
         self.hold_reply = False
         self.release_reply = asyncio.Event()
 
-    async def execute(self, request: IdeogramRequest, *, on_queue: Any = None) -> GenerationResponse:
+    async def execute(
+        self, request: IdeogramRequest, *, on_queue: Any = None, on_sent: Any = None
+    ) -> GenerationResponse:
+        if on_sent is not None:  # no line to wait in: the request leaves at once
+            await on_sent()
         self.requests.append(request)
         self.at_api.set()
         if self.hold_reply:
@@ -117,18 +119,6 @@ class FakeOutput:
     async def failed(self, error: BaseException, *, charged: int, context: str) -> None:
         self.calls.append("failed")
         self.errors.append(("failed", error, charged))
-
-
-@pytest.fixture
-async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    opened = await Ledger.open(tmp_path / "bot.sqlite3", default_allowance=DOLLAR, default_period="month")
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
-def service() -> FakeImageService:
-    return FakeImageService()
 
 
 def runner(ledger: Ledger, service: FakeImageService, **options: Any) -> JobRunner:

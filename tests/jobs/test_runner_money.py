@@ -27,13 +27,13 @@ class BillingService(FakeImageService):
         self.billed = 0
         self.outcome = "ok"
 
-    async def execute(self, request, *, on_queue=None):  # type: ignore[no-untyped-def]
+    async def execute(self, request, *, on_queue=None, on_sent=None):  # type: ignore[no-untyped-def]
         self.fail = {"refused": SafetyRejected(), "timeout": RequestTimedOut()}.get(self.outcome)
         self.unsafe = {0} if self.outcome == "unsafe" else set()
         self.hold_reply = self.outcome == "cancel"
         if self.outcome != "refused":  # a timeout or a cut-off request may have run: counted at its worst
             self.billed += TURBO * request.num_images
-        return await super().execute(request, on_queue=on_queue)
+        return await super().execute(request, on_queue=on_queue, on_sent=on_sent)
 
     async def download(self, response: GenerationResponse):  # type: ignore[no-untyped-def]
         if self.outcome == "download":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.ledger.sqlite.terms import ENTRY_NOW
+from bot.ledger.sqlite.terms import ENTRY_NOW, MEMBER_TERMS
 
 __all__ = ["ENTRY_NOW"]  # grants and settings adjustments are entries counted now
 
@@ -39,20 +39,20 @@ CLEAR_MODERATOR_ROLES: Final = "DELETE FROM moderator_roles WHERE guild_id = ?"
 ADD_MODERATOR_ROLE: Final = "INSERT INTO moderator_roles (guild_id, role_id) VALUES (?, ?)"
 MODERATOR_ROLES: Final = "SELECT role_id FROM moderator_roles WHERE guild_id = ?"
 
-# What a job captured, when and where that counted, and whether it was refunded already.
+# What a job captured, and whether it was refunded already.
 JOB_CHARGES: Final = """
 SELECT j.guild_id, j.user_id,
        (SELECT COALESCE(SUM(c.amount), 0) FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture'),
-       (SELECT c.period FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
-       (SELECT c.period_start FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
-       (SELECT c.counts_at FROM ledger AS c WHERE c.job_id = j.id AND c.kind = 'capture' ORDER BY c.id LIMIT 1),
        (SELECT r.id FROM ledger AS r WHERE r.job_id = j.id AND r.kind = 'refund')
 FROM jobs AS j
 WHERE j.id = :job_id"""
 
-REFUND: Final = """
+# A refund counts now, in the member's current period (whenever the job was charged): the member can spend it
+# again at once. It changes no server or operator total: the provider was paid.
+REFUND: Final = f"""
+WITH {MEMBER_TERMS}
 INSERT INTO ledger (kind, amount, guild_id, user_id, actor_id, reason, job_id, period, period_start, counts_at,
                     created_at)
-VALUES ('refund', :amount, :guild_id, :user_id, :actor_id, :reason, :job_id, :period, :period_start, :counts_at,
-        :now)
+SELECT 'refund', :amount, :guild_id, :user_id, :actor_id, :reason, :job_id, member.period, member.start, :now, :now
+FROM member
 RETURNING id"""

@@ -24,7 +24,8 @@ ADD_IMAGE: Final = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 FAIL_JOB: Final = (
-    "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running' RETURNING id"
+    "UPDATE jobs SET status = 'failed', error = ?, cost = ?, finished_at = ? WHERE id = ? AND status = 'running'"
+    " RETURNING id"
 )
 JOB: Final = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
 JOB_BY_MESSAGE: Final = f"SELECT {JOB_COLUMNS} FROM jobs WHERE message_id = ?"

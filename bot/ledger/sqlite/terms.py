@@ -16,10 +16,15 @@ _PERIOD_START: Final = (
     "CASE {period} WHEN 'day' THEN :day_start WHEN 'week' THEN :week_start WHEN 'month' THEN :month_start ELSE 0 END"
 )
 
+# Roles' allowances are compared over a common horizon, a 30-day month: what each lets a member spend in it, in
+# sevenths of a dollar so the arithmetic stays whole (a day 30 × 7, a week 30, a month 7; `total` never resets,
+# so it allows itself: 7). $10 a day beats $50 a month; ties go to the larger amount, then the lower role id.
+_MONTHLY_WEIGHT: Final = "CASE {period} WHEN 'day' THEN 210 WHEN 'week' THEN 30 ELSE 7 END"
+
 # The member's allowance, where it comes from, their period and its start; then their totals in it: their own
 # allowance, else the highest allowance among their roles (`:role_ids`, the ids separated by commas: plain SQL
-# that SQLite and PostgreSQL read alike), else the server default, else the config's. With a NULL user_id this
-# gives the server's default terms.
+# that SQLite and PostgreSQL read alike; a role without a period has the server's, as above), else the server
+# default, else the config's. With a NULL user_id this gives the server's default terms.
 MEMBER_TERMS: Final = f"""
 terms AS (
     SELECT
@@ -33,9 +38,12 @@ terms AS (
     FROM (SELECT 1) AS one
     LEFT JOIN member_allowances AS m ON m.guild_id = :guild_id AND m.user_id = :user_id
     LEFT JOIN (
-        SELECT role_id, amount, period FROM role_allowances
-        WHERE guild_id = :guild_id AND (',' || :role_ids || ',') LIKE ('%,' || role_id || ',%')
-        ORDER BY amount DESC, role_id LIMIT 1
+        SELECT ra.role_id, ra.amount, ra.period FROM role_allowances AS ra
+        LEFT JOIN guild_settings AS rg ON rg.guild_id = ra.guild_id
+        WHERE ra.guild_id = :guild_id AND (',' || :role_ids || ',') LIKE ('%,' || ra.role_id || ',%')
+        ORDER BY ra.amount * {_MONTHLY_WEIGHT.format(period="COALESCE(ra.period, rg.default_period, :config_period)")}
+                 DESC, ra.amount DESC, ra.role_id
+        LIMIT 1
     ) AS r ON 1 = 1
     LEFT JOIN guild_settings AS g ON g.guild_id = :guild_id
 ),

@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.i18n import Message, _, _n, render
+from bot.i18n.readback import shown_text
 from bot.i18n.terms import PER_PERIOD, THIS_PERIOD, allowance_source, entry_kind
 from bot.ledger import Balance, Period, ServerSettings, entries_csv
 from bot.money import Amount, parse_amount
@@ -323,7 +324,7 @@ class Budget(commands.GroupCog, name="budget", description="Moderators: members'
                     _timestamp(entry.created_at, "d"),
                     render(entry_kind(entry.kind), locale),
                     Amount(entry.amount).render(locale),
-                    *(("—", inert(entry.reason)) if entry.reason else ()),
+                    *(("—", render(shown_text(entry.reason, raw=inert), locale)) if entry.reason else ()),
                 )
             )
             for entry in await self.bot.ledger.history(guild_id, user.id, limit=10)

@@ -139,7 +139,8 @@ async def run_image_action(
         await _submit(interaction, spec, await _shown(interaction, job_id), label, emoji)
     except Exception as error:  # components bypass the command tree: the same error path, called by hand
         # not translated: a log line's context
-        await report_error(interaction, error, context=f"{action}:{job_id}:{number} by {interaction.user.id}")
+        context = f"{action}:{job_id}:{number} by {interaction.user.id}"
+        await report_error(interaction, error, charged=0, context=context)
 
 
 def _prompt_of(result: JobResult, source: ImageSource) -> str:
@@ -196,7 +197,8 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
             await _submit(interaction, spec, await _shown(interaction, job_id), AGAIN_LABEL, "🎲")
     except Exception as error:
         # not translated: a log line's context
-        await report_error(interaction, error, context=f"{action}:{job_id} by {interaction.user.id}")
+        charged = 0 if action == "again" else None  # Info and Delete start no job: nothing was at stake
+        await report_error(interaction, error, charged=charged, context=f"{action}:{job_id} by {interaction.user.id}")
 
 
 class _Clicked(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?!)"):

@@ -7,7 +7,10 @@ job lives in the database, and the images are taken from the message as it is no
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Final, Self, cast
 
 import discord
@@ -18,6 +21,7 @@ from bot.errors import UserFacingError
 from bot.i18n import Message, _
 from bot.jobs import ImageSource, JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
+from bot.jobs.runner import JobEnd
 from bot.ledger import Job, JobResult
 from cogs.click_output import ClickOutput
 from cogs.common import input_file
@@ -86,8 +90,8 @@ async def _image(
 
 async def _submit(
     interaction: discord.Interaction[Any], spec: JobSpec, source: discord.Message, action: Message, emoji: str
-) -> None:
-    await _bot(interaction).jobs.submit(spec, ClickOutput(interaction, source, action, emoji))
+) -> JobEnd:
+    return await _bot(interaction).jobs.submit(spec, ClickOutput(interaction, source, action, emoji))
 
 
 async def _acknowledge(interaction: discord.Interaction[Any]) -> None:
@@ -96,20 +100,49 @@ async def _acknowledge(interaction: discord.Interaction[Any]) -> None:
     await interaction.response.defer()
 
 
-def _repeated(interaction: discord.Interaction[Any], key: str) -> bool:
+@contextlib.asynccontextmanager
+async def _once(interaction: discord.Interaction[Any], key: str) -> AsyncIterator[_Attempt | None]:
+    """The first click on `key` by this member within the repeat window: yields an `_Attempt` (None for a repeat,
+    which starts nothing). Unless the attempt delivers a job, it is forgotten, so a retry is not a repeat."""
     cog = _bot(interaction).get_cog(Results.__cog_name__)
-    return isinstance(cog, Results) and cog.repeats.is_repeat((interaction.user.id, key))
+    repeats = cog.repeats if isinstance(cog, Results) else None
+    member_key = (interaction.user.id, key)
+    if repeats is not None and repeats.is_repeat(member_key):
+        yield None
+        return
+    attempt = _Attempt()
+    try:
+        yield attempt
+    finally:
+        if repeats is not None and attempt.end != "delivered":
+            repeats.forget(member_key)
+
+
+@dataclass
+class _Attempt:
+    end: JobEnd | None = None  # how the job it started ended; None: it started none
 
 
 async def run_image_action(
     interaction: discord.Interaction[Any], action: str, job_id: int, number: int, variant: str | None
 ) -> None:
     """Upscale N, Vary N subtle/strong, Remix N (opens the modal) and Imagine N: the click's whole handling."""
+    if action in _FORMS:  # a second click just opens the form again
+        await _image_action(interaction, action, job_id, number, variant)
+        return
+    async with _once(interaction, f"{action}:{job_id}:{number}:{variant}") as attempt:
+        if attempt is None:
+            await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
+            return
+        attempt.end = await _image_action(interaction, action, job_id, number, variant)
+
+
+async def _image_action(
+    interaction: discord.Interaction[Any], action: str, job_id: int, number: int, variant: str | None
+) -> JobEnd | None:
+    """Returns how the job it started ended (None: it started none)."""
     try:
         if action not in _FORMS:
-            if _repeated(interaction, f"{action}:{job_id}:{number}:{variant}"):
-                await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
-                return
             await _acknowledge(interaction)
         who = requester(interaction)
         if action == "imagine":
@@ -117,17 +150,16 @@ async def run_image_action(
             descriptions = await derive.descriptions_of(_bot(interaction).ledger, job_id)
             spec = derive.imagine(job, descriptions, number, who)
             shown = await _shown(interaction, job_id)
-            await _submit(interaction, spec, shown, numbered(IMAGINE_LABEL, number), "💡")
-            return
+            return await _submit(interaction, spec, shown, numbered(IMAGINE_LABEL, number), "💡")
         result = await _result(interaction, job_id)
         source = derive.result_image(result, number)
         if action == "remix":
             weight = _bot(interaction).settings.budget.remix_image_weight
             await interaction.response.send_modal(_remix_modal(result, source, number, weight, interaction.locale))
-            return
+            return None
         if action == "edit":
             await interaction.response.send_modal(_edit_modal(result, source, number, interaction.locale))
-            return
+            return None
         image = await _image(interaction, source)
         if action == "upscale":
             spec = derive.upscale(result, image, who)
@@ -136,11 +168,12 @@ async def run_image_action(
             strength: derive.Strength = "strong" if variant == "strong" else "subtle"
             spec = derive.vary(result, image, who, strength)
             label, emoji = numbered(VARY_LABELS[strength], number), "🌀"
-        await _submit(interaction, spec, await _shown(interaction, job_id), label, emoji)
+        return await _submit(interaction, spec, await _shown(interaction, job_id), label, emoji)
     except Exception as error:  # components bypass the command tree: the same error path, called by hand
         # not translated: a log line's context
         context = f"{action}:{job_id}:{number} by {interaction.user.id}"
         await report_error(interaction, error, charged=0, context=context)
+        return None
 
 
 def _prompt_of(result: JobResult, source: ImageSource) -> str:
@@ -172,11 +205,20 @@ def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: in
 
 async def run_result_action(interaction: discord.Interaction[Any], action: str, job_id: int) -> None:
     """Again, Info and Delete: the whole result."""
+    if action != "again":
+        await _result_action(interaction, action, job_id)
+        return
+    async with _once(interaction, f"again:{job_id}") as attempt:
+        if attempt is None:
+            await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
+            return
+        attempt.end = await _result_action(interaction, action, job_id)
+
+
+async def _result_action(interaction: discord.Interaction[Any], action: str, job_id: int) -> JobEnd | None:
+    """Returns how the job Again started ended (None: it started none)."""
     try:
         if action == "again":
-            if _repeated(interaction, f"again:{job_id}"):
-                await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
-                return
             await _acknowledge(interaction)
         job = await _job(interaction, job_id)
         if action == "info":
@@ -194,11 +236,12 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
             sources = derive.inputs_to_fetch(job)
             images = {name: await _image(interaction, source, name) for name, source in sources.items()}
             spec = derive.again(job, requester(interaction), images)
-            await _submit(interaction, spec, await _shown(interaction, job_id), AGAIN_LABEL, "🎲")
+            return await _submit(interaction, spec, await _shown(interaction, job_id), AGAIN_LABEL, "🎲")
     except Exception as error:
         # not translated: a log line's context
         charged = 0 if action == "again" else None  # Info and Delete start no job: nothing was at stake
         await report_error(interaction, error, charged=charged, context=f"{action}:{job_id} by {interaction.user.id}")
+    return None
 
 
 class _Clicked(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?!)"):

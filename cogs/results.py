@@ -22,14 +22,15 @@ from bot.i18n import Message, _
 from bot.jobs import ImageSource, JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
 from bot.jobs.runner import JobEnd
-from bot.ledger import Job, JobResult
+from bot.ledger import JobResult
 from cogs.click_output import ClickOutput
+from cogs.clicked import input_image, known_job, shown_message, shown_result
 from cogs.common import input_file
 from cogs.feedback import refuse_unserved, report_error
 from cogs.layout import AGAIN_LABEL, EDIT_LABEL, IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS, numbered
 from cogs.modals import EditModal, RemixModal
 from cogs.result_info import info_embed
-from cogs.sources import fetch_image, fetch_message, fetched, message_images, requester
+from cogs.sources import fetch_message, requester
 
 _FORMS: Final = frozenset({"remix", "edit"})  # they open a form: a second click just opens it again
 ALREADY_STARTED: Final = _("You clicked that a moment ago: one job is already on its way.")
@@ -38,54 +39,6 @@ NOT_YOURS: Final = _("Only the member who made this result, or a moderator, can 
 
 def _bot(interaction: discord.Interaction[Any]) -> IdeogramBot:
     return cast(IdeogramBot, interaction.client)
-
-
-def _message(interaction: discord.Interaction[Any]) -> discord.Message:
-    if interaction.message is None:
-        raise UserFacingError(derive.UNKNOWN_JOB)
-    return interaction.message
-
-
-async def _shown(interaction: discord.Interaction[Any], job_id: int) -> discord.Message:
-    """The result message a click is about: the clicked one, or, for a click on the copy of its buttons under
-    `/job`'s private answer, the job's own result message (fetched again: it must still exist)."""
-    message = _message(interaction)
-    if not message.flags.ephemeral:
-        return message
-    job = await _job(interaction, job_id)
-    if job.message_id is None:
-        raise UserFacingError(derive.UNKNOWN_JOB)
-    return await fetch_message(_bot(interaction), job.channel_id, job.message_id)
-
-
-async def _job(interaction: discord.Interaction[Any], job_id: int) -> Job:
-    job = await _bot(interaction).ledger.job(job_id)
-    if job is None or job.guild_id != interaction.guild_id:
-        raise UserFacingError(derive.UNKNOWN_JOB)
-    return job
-
-
-async def _result(interaction: discord.Interaction[Any], job_id: int) -> JobResult:
-    """The job shown by the clicked message (the custom_id must name that job)."""
-    result = await _bot(interaction).ledger.find_result((await _shown(interaction, job_id)).id)
-    if result is None or result.job_id != job_id or result.guild_id != interaction.guild_id:
-        raise UserFacingError(derive.UNKNOWN_JOB)
-    return result
-
-
-async def _image(
-    interaction: discord.Interaction[Any], source: ImageSource, option: str = "image"
-) -> derive.FetchedImage:
-    """An input image: from the clicked message itself (its URLs came fresh with the click), else fetched again."""
-    message = interaction.message
-    if message is not None and message.id == source.message_id:
-        images = message_images(_bot(interaction), message)
-        found = next((i for i in images if i.attachment_id == source.attachment_id), None)
-        if source.attachment_id is None and 0 < source.number <= len(images):
-            found = images[source.number - 1]
-        if found is not None:
-            return fetched(message, found, option)
-    return await fetch_image(_bot(interaction), source, option)
 
 
 async def _submit(
@@ -146,12 +99,12 @@ async def _image_action(
             await _acknowledge(interaction)
         who = requester(interaction)
         if action == "imagine":
-            job = await _job(interaction, job_id)
+            job = await known_job(interaction, job_id)
             descriptions = await derive.descriptions_of(_bot(interaction).ledger, job_id)
             spec = derive.imagine(job, descriptions, number, who)
-            shown = await _shown(interaction, job_id)
+            shown = await shown_message(interaction, job_id)
             return await _submit(interaction, spec, shown, numbered(IMAGINE_LABEL, number), "💡")
-        result = await _result(interaction, job_id)
+        result = await shown_result(interaction, job_id)
         source = derive.result_image(result, number)
         if action == "remix":
             weight = _bot(interaction).settings.budget.remix_image_weight
@@ -160,7 +113,7 @@ async def _image_action(
         if action == "edit":
             await interaction.response.send_modal(_edit_modal(result, source, number, interaction.locale))
             return None
-        image = await _image(interaction, source)
+        image = await input_image(interaction, source)
         if action == "upscale":
             spec = derive.upscale(result, image, who)
             label, emoji = numbered(UPSCALE_LABEL, number), "🔍"
@@ -168,7 +121,7 @@ async def _image_action(
             strength: derive.Strength = "strong" if variant == "strong" else "subtle"
             spec = derive.vary(result, image, who, strength)
             label, emoji = numbered(VARY_LABELS[strength], number), "🌀"
-        return await _submit(interaction, spec, await _shown(interaction, job_id), label, emoji)
+        return await _submit(interaction, spec, await shown_message(interaction, job_id), label, emoji)
     except Exception as error:  # components bypass the command tree: the same error path, called by hand
         # not translated: a log line's context
         context = f"{action}:{job_id}:{number} by {interaction.user.id}"
@@ -183,7 +136,7 @@ def _prompt_of(result: JobResult, source: ImageSource) -> str:
 
 def _edit_modal(result: JobResult, source: ImageSource, number: int, locale: object | None) -> EditModal:
     async def run(interaction: discord.Interaction[Any], text: str, mask: discord.Attachment) -> None:
-        image = await _image(interaction, source)
+        image = await input_image(interaction, source)
         spec = derive.edit(result, image, input_file(mask, "mask"), requester(interaction), prompt=text)
         message = interaction.message or await fetch_message(_bot(interaction), source.channel_id, source.message_id)
         await _submit(interaction, spec, message, numbered(EDIT_LABEL, number), "✏️")
@@ -193,7 +146,7 @@ def _edit_modal(result: JobResult, source: ImageSource, number: int, locale: obj
 
 def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: int, locale: object | None) -> RemixModal:
     async def run(interaction: discord.Interaction[Any], text: str, weight: int | None, speed: str | None) -> None:
-        image = await _image(interaction, source)
+        image = await input_image(interaction, source)
         spec = derive.remix(
             result, image, requester(interaction), prompt=text, image_weight=weight, rendering_speed=speed
         )
@@ -220,9 +173,9 @@ async def _result_action(interaction: discord.Interaction[Any], action: str, job
     try:
         if action == "again":
             await _acknowledge(interaction)
-        job = await _job(interaction, job_id)
+        job = await known_job(interaction, job_id)
         if action == "info":
-            result = await _bot(interaction).ledger.find_result((await _shown(interaction, job_id)).id)
+            result = await _bot(interaction).ledger.find_result((await shown_message(interaction, job_id)).id)
             embed = info_embed(
                 job, result if result is not None and result.job_id == job_id else None, interaction.locale
             )
@@ -231,12 +184,12 @@ async def _result_action(interaction: discord.Interaction[Any], action: str, job
             if interaction.user.id != job.user_id and not await _bot(interaction).is_moderator(interaction.user):
                 raise UserFacingError(NOT_YOURS)
             await interaction.response.defer()
-            await (await _shown(interaction, job_id)).delete()
+            await (await shown_message(interaction, job_id)).delete()
         else:
             sources = derive.inputs_to_fetch(job)
-            images = {name: await _image(interaction, source, name) for name, source in sources.items()}
+            images = {name: await input_image(interaction, source, name) for name, source in sources.items()}
             spec = derive.again(job, requester(interaction), images)
-            return await _submit(interaction, spec, await _shown(interaction, job_id), AGAIN_LABEL, "🎲")
+            return await _submit(interaction, spec, await shown_message(interaction, job_id), AGAIN_LABEL, "🎲")
     except Exception as error:
         # not translated: a log line's context
         charged = 0 if action == "again" else None  # Info and Delete start no job: nothing was at stake

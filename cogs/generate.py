@@ -19,10 +19,9 @@ from bot.app import IdeogramBot
 from bot.ideogram.catalog import COMMANDS, OPTIONS, required
 from bot.ideogram.option_spec import CommandSpec, OptionSpec
 from bot.jobs import InputFile, JobSpec
-from cogs.common import input_file
 from cogs.feedback import STARTS_A_JOB
 from cogs.output import InteractionOutput
-from cogs.sources import role_ids
+from cogs.sources import input_file, role_ids
 
 Interaction = discord.Interaction[IdeogramBot]
 MAX_AUTOCOMPLETE: Final = 25

@@ -25,12 +25,11 @@ from bot.jobs.runner import JobEnd
 from bot.ledger import JobResult
 from cogs.click_output import ClickOutput
 from cogs.clicked import input_image, known_job, shown_message, shown_result
-from cogs.common import input_file
 from cogs.feedback import refuse_unserved, report_error
 from cogs.layout import AGAIN_LABEL, EDIT_LABEL, IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS, numbered
 from cogs.modals import EditModal, RemixModal
 from cogs.result_info import info_embed
-from cogs.sources import fetch_message, requester
+from cogs.sources import fetch_message, input_file, requester
 
 _FORMS: Final = frozenset({"remix", "edit"})  # they open a form: a second click just opens it again
 ALREADY_STARTED: Final = _("You clicked that a moment ago: one job is already on its way.")

@@ -40,6 +40,20 @@ class MessageImage:
     read: Callable[[], Awaitable[bytes]]
     attachment_id: int | None
 
+    def input_file(self, option: str) -> InputFile:
+        """The job input for `option` (`image`, `mask`, `style_reference`) as Discord announced it; read later."""
+        return InputFile(option, self.filename, self.size, self.content_type, self.read)
+
+
+def _attachment_image(attachment: discord.Attachment) -> MessageImage:
+    a = attachment
+    return MessageImage(0, a.filename, a.size, a.content_type, a.read, a.id)
+
+
+def input_file(attachment: discord.Attachment, option: str) -> InputFile:
+    """An attachment given as a command's or a form's option, as a job input (the one way attachments become them)."""
+    return _attachment_image(attachment).input_file(option)
+
 
 def role_ids(member: discord.abc.User | None) -> tuple[int, ...]:
     """The member's roles (a role allowance may apply to them); none outside a server."""
@@ -54,11 +68,7 @@ def requester(interaction: discord.Interaction[Any]) -> Requester:
 
 def message_images(bot: IdeogramBot, message: discord.Message) -> list[MessageImage]:
     """The message's images in order: image attachments first, then embed images from Discord's hosts."""
-    found = [
-        MessageImage(0, a.filename, a.size, a.content_type, a.read, a.id)
-        for a in message.attachments
-        if _is_image_attachment(a)
-    ]
+    found = [_attachment_image(a) for a in message.attachments if _is_image_attachment(a)]
     allowed = _DISCORD_IMAGE_HOSTS | {yarl.URL(bot.settings.discord.api_base_url).host or ""}
     for embed in message.embeds:
         url = embed.image.proxy_url or embed.image.url
@@ -71,7 +81,7 @@ def message_images(bot: IdeogramBot, message: discord.Message) -> list[MessageIm
 
 def fetched(message: discord.Message, image: MessageImage, option: str = "image") -> FetchedImage:
     source = ImageSource(message.channel.id, message.id, image.attachment_id, image.number)
-    return FetchedImage(source, InputFile(option, image.filename, image.size, image.content_type, image.read))
+    return FetchedImage(source, image.input_file(option))
 
 
 def first_image(bot: IdeogramBot, message: discord.Message) -> FetchedImage:

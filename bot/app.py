@@ -29,7 +29,7 @@ from bot.ledger.slots import DatabaseSlots
 from bot.pricing import PriceTable
 from bot.shards import IdentifyPacer, instance_id, shard_options
 from bot.slots import SlotProvider
-from cogs.feedback import refuse_unserved, report_error
+from cogs.feedback import refuse_unserved, report_command_error
 from cogs.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class BotTree(app_commands.CommandTree["IdeogramBot"]):
     async def on_error(
         self, interaction: discord.Interaction[IdeogramBot], error: app_commands.AppCommandError
     ) -> None:
-        await report_error(interaction, error)
+        await report_command_error(interaction, error)
 
 
 class IdeogramBot(commands.AutoShardedBot):

@@ -58,12 +58,14 @@ class Wording:
     public: Text
 
 
-def word_failure(error: BaseException, *, charged: object | None = None, context: str = "") -> Wording:
+def word_failure(error: BaseException, *, for_job: bool, charged: object | None = None, context: str = "") -> Wording:
     """What to tell a member about `error`: its own text when it is meant for them, else an incident id.
 
-    `charged` is the amount the member paid anyway (a `bot.money.Amount`, formatted per reader); None means
-    nothing was charged, and the message says so. Unexpected errors are logged once, with their traceback,
-    under the incident id (`context` says where they happened).
+    `for_job`: the failure is a job's (or an attempt at one), so the message says what it cost: `charged` is the
+    amount the member paid anyway (a `bot.money.Amount`, formatted per reader), None that nothing was charged.
+    Other failures (a moderator's command, /history) had no money at stake and say nothing about it.
+    Unexpected errors are logged once, with their traceback, under the incident id (`context` says where they
+    happened).
     """
     if isinstance(error, UserFacingError):
         private, public = error.message, error.public_message
@@ -71,12 +73,9 @@ def word_failure(error: BaseException, *, charged: object | None = None, context
         incident = incident_id()
         log.error("incident %s%s", incident, f" ({context})" if context else "", exc_info=error)
         private = public = _("Something went wrong on our side (incident `{incident}`).", incident=incident)
+    if not for_job:
+        return Wording(private, public)
     return Wording(_with_charge(private, charged), _with_charge(public, charged))
-
-
-def user_message(error: BaseException, *, charged: object | None = None, context: str = "") -> Text:
-    """`word_failure`'s private wording: for places only the member sees."""
-    return word_failure(error, charged=charged, context=context).private
 
 
 def _with_charge(text: Text, charged: object | None) -> Text:

@@ -73,7 +73,7 @@ class ClickOutput:
         return Posted(message.id, [PostedAttachment(a.id, a.url) for a in message.attachments])
 
     async def refused(self, error: BaseException, *, context: str) -> None:
-        await report_error(self._interaction, error, context=context)
+        await report_error(self._interaction, error, charged=0, context=context)
 
     async def failed(self, error: BaseException, *, charged: int, context: str) -> None:
         if self._reply is not None:

@@ -1,18 +1,10 @@
-"""Small translations between Discord and the bot shared by the cogs: attachments to job inputs, the API's neutral
-operation names to the slash commands that run them."""
+"""Small translations between Discord and the bot shared by the cogs: the API's neutral operation names to the
+slash commands that run them. (Attachments become job inputs in `cogs.sources`.)"""
 
 from __future__ import annotations
 
-import discord
-
 from bot.ideogram import InvalidRequest
 from bot.ideogram.catalog import command_name
-from bot.jobs import InputFile
-
-
-def input_file(attachment: discord.Attachment, option: str) -> InputFile:
-    """A job input for `option` (`image`, `mask`, `style_reference`) as Discord announced it; read later."""
-    return InputFile(option, attachment.filename, attachment.size, attachment.content_type, attachment.read)
 
 
 def in_command_words(error: InvalidRequest) -> InvalidRequest:

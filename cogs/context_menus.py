@@ -18,6 +18,7 @@ from bot.i18n import _
 from bot.jobs import derive
 from bot.ledger import JobResult
 from cogs.click_output import ClickOutput
+from cogs.feedback import STARTS_A_JOB
 from cogs.modals import RemixModal
 from cogs.sources import first_image, requester
 
@@ -30,10 +31,11 @@ UPSCALE: Final = _("Upscale image")
 class ContextMenus(commands.Cog):
     def __init__(self, bot: IdeogramBot) -> None:
         self.bot = bot
+        starts = {STARTS_A_JOB: True}  # their refusals say what they cost (nothing)
         self._menus = [
-            app_commands.ContextMenu(name=DESCRIBE.msgid, callback=self.describe_image),
-            app_commands.ContextMenu(name=REMIX.msgid, callback=self.remix_image),
-            app_commands.ContextMenu(name=UPSCALE.msgid, callback=self.upscale_image),
+            app_commands.ContextMenu(name=DESCRIBE.msgid, callback=self.describe_image, extras=starts),
+            app_commands.ContextMenu(name=REMIX.msgid, callback=self.remix_image, extras=starts),
+            app_commands.ContextMenu(name=UPSCALE.msgid, callback=self.upscale_image, extras=starts),
         ]
         for menu in self._menus:
             menu.guild_only = True

@@ -36,6 +36,8 @@ LATE_NOTICE_LIFETIME_S: Final = 300.0
 NOT_A_MODERATOR: Final = _("Only moderators can use this command.")
 NOT_HERE: Final = _("You can't use this command here.")
 TO_MEMBER: Final = "{mention} {message}"
+# A command whose failures are a job's has `extras={STARTS_A_JOB: True}`: they say what they cost.
+STARTS_A_JOB: Final = "starts_a_job"
 
 # Discord's answers once an interaction's token has expired (after 15 minutes) or is otherwise unusable.
 _TOKEN_GONE_CODES: Final = frozenset({10015, 50027})
@@ -55,7 +57,7 @@ async def refuse_unserved(interaction: discord.Interaction[IdeogramBot]) -> bool
     return False
 
 
-def _wording(error: BaseException, *, charged: int, context: str) -> Wording:
+def _wording(error: BaseException, *, charged: int | None, context: str) -> Wording:
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         error = error.__cause__ or error
     if isinstance(error, InvalidRequest):  # the API layer names operations; members know the commands
@@ -65,7 +67,8 @@ def _wording(error: BaseException, *, charged: int, context: str) -> Wording:
     if isinstance(error, app_commands.CheckFailure):  # who may use what: nothing was ever at stake
         text = NOT_A_MODERATOR if isinstance(error, app_commands.MissingPermissions) else _check_text(error)
         return Wording(text, text)
-    return word_failure(error, charged=Amount(charged) if charged else None, context=context)
+    amount = Amount(charged) if charged else None
+    return word_failure(error, for_job=charged is not None, charged=amount, context=context)
 
 
 def _discord_times(error: UserFacingError) -> UserFacingError:
@@ -93,10 +96,23 @@ def server_locale(interaction: discord.Interaction[Any]) -> object | None:
     return interaction.guild_locale or interaction.locale
 
 
+def starts_a_job(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the interaction's command starts a job (its `extras` say so)."""
+    command = interaction.command
+    return command is not None and bool(command.extras.get(STARTS_A_JOB))
+
+
+async def report_command_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """The command tree's error path: a command that starts a job says what its failure cost (nothing)."""
+    await report_error(interaction, error, charged=0 if starts_a_job(interaction) else None)
+
+
 async def report_error(
-    interaction: discord.Interaction[Any], error: BaseException, *, charged: int = 0, context: str = ""
+    interaction: discord.Interaction[Any], error: BaseException, *, charged: int | None = None, context: str = ""
 ) -> None:
-    """Tell the member who used `interaction` that `error` happened (and what it cost, `charged` micro-dollars).
+    """Tell the member who used `interaction` that `error` happened. For a job's failure (or refusal) `charged`
+    is what it cost in micro-dollars (0: nothing, and the message says so); None for anything else (a moderator's
+    command, /history): no money was at stake, so the message says nothing about it.
 
     Best effort: a failure to tell is logged, never raised, so it can't hide the error being told.
     """

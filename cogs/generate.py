@@ -19,9 +19,9 @@ from bot.app import IdeogramBot
 from bot.ideogram.catalog import COMMANDS, OPTIONS, required
 from bot.ideogram.option_spec import CommandSpec, OptionSpec
 from bot.jobs import InputFile, JobSpec
-from cogs.common import input_file
+from cogs.feedback import STARTS_A_JOB
 from cogs.output import InteractionOutput
-from cogs.sources import role_ids
+from cogs.sources import input_file, role_ids
 
 Interaction = discord.Interaction[IdeogramBot]
 MAX_AUTOCOMPLETE: Final = 25
@@ -91,7 +91,7 @@ def slash(command: CommandSpec) -> app_commands.Command[Any, ..., None]:
     completes = {spec.name: _autocomplete(spec.values) for spec in specs if spec.autocomplete}
     if completes:
         func = app_commands.autocomplete(**completes)(func)
-    return app_commands.command(name=command.name, description=command.description)(func)
+    return app_commands.command(name=command.name, description=command.description, extras={STARTS_A_JOB: True})(func)
 
 
 def job_spec(interaction: Interaction, command: str, operation: str) -> JobSpec:

@@ -12,12 +12,14 @@ from discord.ext import commands
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
-from bot.i18n import _, _n
+from bot.i18n import _, _n, render
+from bot.i18n.readback import shown_text
 from bot.jobs import derive
 from bot.ledger import Job, JobResult
 from bot.money import Amount
 from cogs.feedback import refuse_unserved, report_error
 from cogs.layout import actions_view
+from cogs.output import inert
 from cogs.result_info import info_embed
 from cogs.sources import fetch_message
 
@@ -138,7 +140,9 @@ def job_embed(job: JobResult, locale: object | None) -> discord.Embed:
     if url:
         embed.add_field(name=FIELD_NAMES["result"].render(locale), value=f"[{JUMP.render(locale)}]({url})")
     if job.error and job.status == "failed":
-        embed.add_field(name=FIELD_NAMES["error"].render(locale), value=clip(job.error, 1024), inline=False)
+        # Stored in English (the audit trail); shown in the reader's language when it is one of the bot's messages.
+        why = render(shown_text(job.error, raw=inert), locale)
+        embed.add_field(name=FIELD_NAMES["error"].render(locale), value=clip(why, 1024), inline=False)
     return embed
 
 

@@ -74,7 +74,7 @@ class RemixModal(_Form):
             await self._run(interaction, self.prompt.value, int(weight_text) if weight_text else None, speed)
         except Exception as error:  # modals bypass the command tree: the same error path, called by hand
             # not translated: a log line's context
-            await report_error(interaction, error, context=f"{self.custom_id} by {interaction.user.id}")
+            await report_error(interaction, error, charged=0, context=f"{self.custom_id} by {interaction.user.id}")
 
 
 class EditModal(_Form):
@@ -96,4 +96,4 @@ class EditModal(_Form):
             await self._run(interaction, self.prompt.value, mask)
         except Exception as error:
             # not translated: a log line's context
-            await report_error(interaction, error, context=f"{self.custom_id} by {interaction.user.id}")
+            await report_error(interaction, error, charged=0, context=f"{self.custom_id} by {interaction.user.id}")

@@ -167,7 +167,7 @@ class InteractionOutput:
         return _posted(message)
 
     async def refused(self, error: BaseException, *, context: str) -> None:
-        await report_error(self._interaction, error, context=context)
+        await report_error(self._interaction, error, charged=0, context=context)
 
     async def failed(self, error: BaseException, *, charged: int, context: str) -> None:
         await report_error(self._interaction, error, charged=charged, context=context)

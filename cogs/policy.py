@@ -18,6 +18,7 @@ from bot.errors import UserFacingError
 from bot.i18n import Message, Text, _, render
 from bot.jobs.policy import duration
 from bot.ledger import ServerPolicy
+from cogs.output import inert
 
 Interaction = discord.Interaction[IdeogramBot]
 
@@ -58,8 +59,9 @@ def channels_text(ids: Iterable[int]) -> Text:
 
 
 def words_text(words: Iterable[str]) -> Text:
-    # Spoilered: a moderator may not want to read them by accident, and the log channel shows them too.
-    return ", ".join(f"||{discord.utils.escape_markdown(word)}||" for word in words) or NO_WORDS
+    # Spoilered: a moderator may not want to read them by accident, and the log channel shows them too. Inert: a
+    # word such as `@everyone` or `<@123>` shows as typed, never as a mention.
+    return ", ".join(f"||{inert(word)}||" for word in words) or NO_WORDS
 
 
 def cooldown_text(seconds: int) -> Text:

@@ -16,6 +16,7 @@ from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.jobs import JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
+from bot.jobs.runner import JobEnd
 from bot.ledger import JobResult
 from cogs.feedback import REFUSAL_LIFETIME_S
 from cogs.output import ReplyOutput
@@ -66,8 +67,20 @@ class Reactions(commands.Cog):
         source = await self.bot.ledger.find_result(payload.message_id)
         if source is None:
             return "not a result"
-        if self.repeats.is_repeat((payload.message_id, payload.user_id)):
+        key = (payload.message_id, payload.user_id)
+        if self.repeats.is_repeat(key):
             return "repeated"
+        end: JobEnd | Literal["message gone"] = "refused"
+        try:
+            end = await self._remix(payload, member, source, number)
+        finally:
+            if end != "delivered":  # refused or failed: the member may react again at once
+                self.repeats.forget(key)
+        return "remixed" if end in ("delivered", "failed") else "message gone" if end == "message gone" else "refused"
+
+    async def _remix(
+        self, payload: discord.RawReactionActionEvent, member: discord.Member, source: JobResult, number: int
+    ) -> JobEnd | Literal["message gone"]:
         try:
             channel = self.bot.get_channel(payload.channel_id) or await self.bot.fetch_channel(payload.channel_id)
             if not isinstance(channel, discord.abc.Messageable):
@@ -82,7 +95,7 @@ class Reactions(commands.Cog):
         except Exception as error:  # the reaction can't become a job: no such image, no prompt
             await output.refused(error, context=f"reaction remix by {payload.user_id}")
             return "refused"
-        return "refused" if await self.bot.jobs.submit(spec, output) == "refused" else "remixed"
+        return await self.bot.jobs.submit(spec, output)
 
     def _spec(
         self, payload: discord.RawReactionActionEvent, source: JobResult, message: discord.Message, number: int

@@ -7,7 +7,10 @@ job lives in the database, and the images are taken from the message as it is no
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Final, Self, cast
 
 import discord
@@ -18,14 +21,15 @@ from bot.errors import UserFacingError
 from bot.i18n import Message, _
 from bot.jobs import ImageSource, JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
-from bot.ledger import Job, JobResult
+from bot.jobs.runner import JobEnd
+from bot.ledger import JobResult
 from cogs.click_output import ClickOutput
-from cogs.common import input_file
+from cogs.clicked import input_image, known_job, shown_message, shown_result
 from cogs.feedback import refuse_unserved, report_error
 from cogs.layout import AGAIN_LABEL, EDIT_LABEL, IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS, numbered
 from cogs.modals import EditModal, RemixModal
 from cogs.result_info import info_embed
-from cogs.sources import fetch_image, fetch_message, fetched, message_images, requester
+from cogs.sources import fetch_message, input_file, requester
 
 _FORMS: Final = frozenset({"remix", "edit"})  # they open a form: a second click just opens it again
 ALREADY_STARTED: Final = _("You clicked that a moment ago: one job is already on its way.")
@@ -36,58 +40,10 @@ def _bot(interaction: discord.Interaction[Any]) -> IdeogramBot:
     return cast(IdeogramBot, interaction.client)
 
 
-def _message(interaction: discord.Interaction[Any]) -> discord.Message:
-    if interaction.message is None:
-        raise UserFacingError(derive.UNKNOWN_JOB)
-    return interaction.message
-
-
-async def _shown(interaction: discord.Interaction[Any], job_id: int) -> discord.Message:
-    """The result message a click is about: the clicked one, or, for a click on the copy of its buttons under
-    `/job`'s private answer, the job's own result message (fetched again: it must still exist)."""
-    message = _message(interaction)
-    if not message.flags.ephemeral:
-        return message
-    job = await _job(interaction, job_id)
-    if job.message_id is None:
-        raise UserFacingError(derive.UNKNOWN_JOB)
-    return await fetch_message(_bot(interaction), job.channel_id, job.message_id)
-
-
-async def _job(interaction: discord.Interaction[Any], job_id: int) -> Job:
-    job = await _bot(interaction).ledger.job(job_id)
-    if job is None or job.guild_id != interaction.guild_id:
-        raise UserFacingError(derive.UNKNOWN_JOB)
-    return job
-
-
-async def _result(interaction: discord.Interaction[Any], job_id: int) -> JobResult:
-    """The job shown by the clicked message (the custom_id must name that job)."""
-    result = await _bot(interaction).ledger.find_result((await _shown(interaction, job_id)).id)
-    if result is None or result.job_id != job_id or result.guild_id != interaction.guild_id:
-        raise UserFacingError(derive.UNKNOWN_JOB)
-    return result
-
-
-async def _image(
-    interaction: discord.Interaction[Any], source: ImageSource, option: str = "image"
-) -> derive.FetchedImage:
-    """An input image: from the clicked message itself (its URLs came fresh with the click), else fetched again."""
-    message = interaction.message
-    if message is not None and message.id == source.message_id:
-        images = message_images(_bot(interaction), message)
-        found = next((i for i in images if i.attachment_id == source.attachment_id), None)
-        if source.attachment_id is None and 0 < source.number <= len(images):
-            found = images[source.number - 1]
-        if found is not None:
-            return fetched(message, found, option)
-    return await fetch_image(_bot(interaction), source, option)
-
-
 async def _submit(
     interaction: discord.Interaction[Any], spec: JobSpec, source: discord.Message, action: Message, emoji: str
-) -> None:
-    await _bot(interaction).jobs.submit(spec, ClickOutput(interaction, source, action, emoji))
+) -> JobEnd:
+    return await _bot(interaction).jobs.submit(spec, ClickOutput(interaction, source, action, emoji))
 
 
 async def _acknowledge(interaction: discord.Interaction[Any]) -> None:
@@ -96,39 +52,67 @@ async def _acknowledge(interaction: discord.Interaction[Any]) -> None:
     await interaction.response.defer()
 
 
-def _repeated(interaction: discord.Interaction[Any], key: str) -> bool:
+@contextlib.asynccontextmanager
+async def _once(interaction: discord.Interaction[Any], key: str) -> AsyncIterator[_Attempt | None]:
+    """The first click on `key` by this member within the repeat window: yields an `_Attempt` (None for a repeat,
+    which starts nothing). Unless the attempt delivers a job, it is forgotten, so a retry is not a repeat."""
     cog = _bot(interaction).get_cog(Results.__cog_name__)
-    return isinstance(cog, Results) and cog.repeats.is_repeat((interaction.user.id, key))
+    repeats = cog.repeats if isinstance(cog, Results) else None
+    member_key = (interaction.user.id, key)
+    if repeats is not None and repeats.is_repeat(member_key):
+        yield None
+        return
+    attempt = _Attempt()
+    try:
+        yield attempt
+    finally:
+        if repeats is not None and attempt.end != "delivered":
+            repeats.forget(member_key)
+
+
+@dataclass
+class _Attempt:
+    end: JobEnd | None = None  # how the job it started ended; None: it started none
 
 
 async def run_image_action(
     interaction: discord.Interaction[Any], action: str, job_id: int, number: int, variant: str | None
 ) -> None:
     """Upscale N, Vary N subtle/strong, Remix N (opens the modal) and Imagine N: the click's whole handling."""
+    if action in _FORMS:  # a second click just opens the form again
+        await _image_action(interaction, action, job_id, number, variant)
+        return
+    async with _once(interaction, f"{action}:{job_id}:{number}:{variant}") as attempt:
+        if attempt is None:
+            await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
+            return
+        attempt.end = await _image_action(interaction, action, job_id, number, variant)
+
+
+async def _image_action(
+    interaction: discord.Interaction[Any], action: str, job_id: int, number: int, variant: str | None
+) -> JobEnd | None:
+    """Returns how the job it started ended (None: it started none)."""
     try:
         if action not in _FORMS:
-            if _repeated(interaction, f"{action}:{job_id}:{number}:{variant}"):
-                await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
-                return
             await _acknowledge(interaction)
         who = requester(interaction)
         if action == "imagine":
-            job = await _job(interaction, job_id)
+            job = await known_job(interaction, job_id)
             descriptions = await derive.descriptions_of(_bot(interaction).ledger, job_id)
             spec = derive.imagine(job, descriptions, number, who)
-            shown = await _shown(interaction, job_id)
-            await _submit(interaction, spec, shown, numbered(IMAGINE_LABEL, number), "💡")
-            return
-        result = await _result(interaction, job_id)
+            shown = await shown_message(interaction, job_id)
+            return await _submit(interaction, spec, shown, numbered(IMAGINE_LABEL, number), "💡")
+        result = await shown_result(interaction, job_id)
         source = derive.result_image(result, number)
         if action == "remix":
             weight = _bot(interaction).settings.budget.remix_image_weight
             await interaction.response.send_modal(_remix_modal(result, source, number, weight, interaction.locale))
-            return
+            return None
         if action == "edit":
             await interaction.response.send_modal(_edit_modal(result, source, number, interaction.locale))
-            return
-        image = await _image(interaction, source)
+            return None
+        image = await input_image(interaction, source)
         if action == "upscale":
             spec = derive.upscale(result, image, who)
             label, emoji = numbered(UPSCALE_LABEL, number), "🔍"
@@ -136,10 +120,12 @@ async def run_image_action(
             strength: derive.Strength = "strong" if variant == "strong" else "subtle"
             spec = derive.vary(result, image, who, strength)
             label, emoji = numbered(VARY_LABELS[strength], number), "🌀"
-        await _submit(interaction, spec, await _shown(interaction, job_id), label, emoji)
+        return await _submit(interaction, spec, await shown_message(interaction, job_id), label, emoji)
     except Exception as error:  # components bypass the command tree: the same error path, called by hand
         # not translated: a log line's context
-        await report_error(interaction, error, context=f"{action}:{job_id}:{number} by {interaction.user.id}")
+        context = f"{action}:{job_id}:{number} by {interaction.user.id}"
+        await report_error(interaction, error, charged=0, context=context)
+        return None
 
 
 def _prompt_of(result: JobResult, source: ImageSource) -> str:
@@ -149,7 +135,7 @@ def _prompt_of(result: JobResult, source: ImageSource) -> str:
 
 def _edit_modal(result: JobResult, source: ImageSource, number: int, locale: object | None) -> EditModal:
     async def run(interaction: discord.Interaction[Any], text: str, mask: discord.Attachment) -> None:
-        image = await _image(interaction, source)
+        image = await input_image(interaction, source)
         spec = derive.edit(result, image, input_file(mask, "mask"), requester(interaction), prompt=text)
         message = interaction.message or await fetch_message(_bot(interaction), source.channel_id, source.message_id)
         await _submit(interaction, spec, message, numbered(EDIT_LABEL, number), "✏️")
@@ -159,7 +145,7 @@ def _edit_modal(result: JobResult, source: ImageSource, number: int, locale: obj
 
 def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: int, locale: object | None) -> RemixModal:
     async def run(interaction: discord.Interaction[Any], text: str, weight: int | None, speed: str | None) -> None:
-        image = await _image(interaction, source)
+        image = await input_image(interaction, source)
         spec = derive.remix(
             result, image, requester(interaction), prompt=text, image_weight=weight, rendering_speed=speed
         )
@@ -171,15 +157,24 @@ def _remix_modal(result: JobResult, source: ImageSource, number: int, weight: in
 
 async def run_result_action(interaction: discord.Interaction[Any], action: str, job_id: int) -> None:
     """Again, Info and Delete: the whole result."""
+    if action != "again":
+        await _result_action(interaction, action, job_id)
+        return
+    async with _once(interaction, f"again:{job_id}") as attempt:
+        if attempt is None:
+            await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
+            return
+        attempt.end = await _result_action(interaction, action, job_id)
+
+
+async def _result_action(interaction: discord.Interaction[Any], action: str, job_id: int) -> JobEnd | None:
+    """Returns how the job Again started ended (None: it started none)."""
     try:
         if action == "again":
-            if _repeated(interaction, f"again:{job_id}"):
-                await interaction.response.send_message(ALREADY_STARTED.render(interaction.locale), ephemeral=True)
-                return
             await _acknowledge(interaction)
-        job = await _job(interaction, job_id)
+        job = await known_job(interaction, job_id)
         if action == "info":
-            result = await _bot(interaction).ledger.find_result((await _shown(interaction, job_id)).id)
+            result = await _bot(interaction).ledger.find_result((await shown_message(interaction, job_id)).id)
             embed = info_embed(
                 job, result if result is not None and result.job_id == job_id else None, interaction.locale
             )
@@ -188,15 +183,17 @@ async def run_result_action(interaction: discord.Interaction[Any], action: str, 
             if interaction.user.id != job.user_id and not await _bot(interaction).is_moderator(interaction.user):
                 raise UserFacingError(NOT_YOURS)
             await interaction.response.defer()
-            await (await _shown(interaction, job_id)).delete()
+            await (await shown_message(interaction, job_id)).delete()
         else:
             sources = derive.inputs_to_fetch(job)
-            images = {name: await _image(interaction, source, name) for name, source in sources.items()}
+            images = {name: await input_image(interaction, source, name) for name, source in sources.items()}
             spec = derive.again(job, requester(interaction), images)
-            await _submit(interaction, spec, await _shown(interaction, job_id), AGAIN_LABEL, "🎲")
+            return await _submit(interaction, spec, await shown_message(interaction, job_id), AGAIN_LABEL, "🎲")
     except Exception as error:
         # not translated: a log line's context
-        await report_error(interaction, error, context=f"{action}:{job_id} by {interaction.user.id}")
+        charged = 0 if action == "again" else None  # Info and Delete start no job: nothing was at stake
+        await report_error(interaction, error, charged=charged, context=f"{action}:{job_id} by {interaction.user.id}")
+    return None
 
 
 class _Clicked(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?!)"):

@@ -6,16 +6,19 @@ Attachment URLs expire and a result may predate a restart, so a job's input is n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+import aiohttp
 import discord
 import yarl
 
 from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.i18n import _
+from bot.images import check_announced
 from bot.jobs import ImageSource, InputFile
 from bot.jobs.derive import FetchedImage, Requester
 
@@ -35,10 +38,27 @@ class MessageImage:
 
     number: int
     filename: str
-    size: int
+    size: int  # as Discord announced it; 0 for an embed's image (its host declares it when it is read)
     content_type: str | None
-    read: Callable[[], Awaitable[bytes]]
+    read: Callable[[str], Awaitable[bytes]]  # takes the option the image is for: a refusal names it
     attachment_id: int | None
+
+    def input_file(self, option: str) -> InputFile:
+        """The job input for `option` (`image`, `mask`, `style_reference`) as Discord announced it; read later."""
+        return InputFile(option, self.filename, self.size, self.content_type, functools.partial(self.read, option))
+
+
+def _attachment_image(attachment: discord.Attachment) -> MessageImage:
+    async def read(_option: str) -> bytes:  # its announced size was checked before the job started
+        return await attachment.read()
+
+    a = attachment
+    return MessageImage(0, a.filename, a.size, a.content_type, read, a.id)
+
+
+def input_file(attachment: discord.Attachment, option: str) -> InputFile:
+    """An attachment given as a command's or a form's option, as a job input (the one way attachments become them)."""
+    return _attachment_image(attachment).input_file(option)
 
 
 def role_ids(member: discord.abc.User | None) -> tuple[int, ...]:
@@ -54,24 +74,20 @@ def requester(interaction: discord.Interaction[Any]) -> Requester:
 
 def message_images(bot: IdeogramBot, message: discord.Message) -> list[MessageImage]:
     """The message's images in order: image attachments first, then embed images from Discord's hosts."""
-    found = [
-        MessageImage(0, a.filename, a.size, a.content_type, a.read, a.id)
-        for a in message.attachments
-        if _is_image_attachment(a)
-    ]
+    found = [_attachment_image(a) for a in message.attachments if _is_image_attachment(a)]
     allowed = _DISCORD_IMAGE_HOSTS | {yarl.URL(bot.settings.discord.api_base_url).host or ""}
     for embed in message.embeds:
         url = embed.image.proxy_url or embed.image.url
         if url is None and embed.type == "image":  # a linked image shows as the embed's thumbnail
             url = embed.thumbnail.proxy_url or embed.thumbnail.url
         if url is not None and yarl.URL(url).host in allowed:
-            found.append(MessageImage(0, yarl.URL(url).name or "embed.png", 0, None, _reader(bot, url), None))
+            found.append(MessageImage(0, yarl.URL(url).name or "embed.png", 0, None, _embed_reader(bot, url), None))
     return [replace(image, number=n) for n, image in enumerate(found, start=1)]
 
 
 def fetched(message: discord.Message, image: MessageImage, option: str = "image") -> FetchedImage:
     source = ImageSource(message.channel.id, message.id, image.attachment_id, image.number)
-    return FetchedImage(source, InputFile(option, image.filename, image.size, image.content_type, image.read))
+    return FetchedImage(source, image.input_file(option))
 
 
 def first_image(bot: IdeogramBot, message: discord.Message) -> FetchedImage:
@@ -112,8 +128,32 @@ def _is_image_attachment(attachment: discord.Attachment) -> bool:
     return attachment.filename.lower().endswith(_IMAGE_SUFFIXES)
 
 
-def _reader(bot: IdeogramBot, url: str) -> Callable[[], Awaitable[bytes]]:
-    async def read() -> bytes:
+def _embed_reader(bot: IdeogramBot, url: str) -> Callable[[str], Awaitable[bytes]]:
+    """Reads an embed's image: refused before the download when its host declares it too big (the bytes are
+    checked again after it, as every input's are)."""
+
+    async def read(option: str) -> bytes:
+        size = await _declared_size(bot, url)
+        if size is not None:
+            check_announced(
+                option=option, content_type=None, size=size, max_bytes=bot.settings.ideogram.max_upload_bytes
+            )
         return await bot.http.get_from_cdn(url)
 
     return read
+
+
+async def _declared_size(bot: IdeogramBot, url: str) -> int | None:
+    """The size Discord's CDN declares for `url` (a HEAD request's Content-Length), or None when it doesn't say.
+
+    discord.py reads a CDN file whole without showing its headers first, so this asks on discord.py's own
+    connector and through its proxy (`[discord] proxy`), as its CDN reads do."""
+    http = bot.http
+    try:
+        async with (
+            aiohttp.ClientSession(connector=http.connector, connector_owner=False) as session,
+            session.head(url, proxy=http.proxy, proxy_auth=http.proxy_auth) as response,
+        ):
+            return response.content_length if response.status == 200 else None
+    except aiohttp.ClientError:
+        return None  # the download says what is wrong, if anything is

@@ -1,5 +1,6 @@
 """One job per intent: a second click (or reaction) on the same thing by the same member within a few seconds is
-a repeat, not a second order."""
+a repeat, not a second order. An attempt that delivered nothing (refused, or failed) is forgotten, so the member
+can try again at once (after a moderator raised their budget, say)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,7 @@ class RepeatGuard:
             return True
         self._seen[key] = now
         return False
+
+    def forget(self, key: Hashable) -> None:
+        """`key`'s attempt delivered nothing (it was refused or failed): a retry is not a repeat."""
+        self._seen.pop(key, None)

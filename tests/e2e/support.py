@@ -104,7 +104,7 @@ async def jobs(world: World) -> list[dict[str, Any]]:
 
 def cdn_downloads(world: World) -> list[str]:
     """Paths of the attachment downloads the bot made from the fake Discord's CDN."""
-    return [raw.path for raw in world.discord.raw_requests if raw.path.startswith("/cdn/")]
+    return [raw.path for raw in world.discord.raw_requests if raw.path.startswith("/cdn/") and raw.method == "GET"]
 
 
 async def refused_privately(world: World, interaction: FakeInteraction) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import World, png
@@ -15,7 +17,7 @@ from tests.e2e.results_support import (
     requests_to,
     sent_image,
 )
-from tests.e2e.support import balance, jobs, refused_privately
+from tests.e2e.support import balance, cdn_downloads, jobs, noise_png, refused_privately
 from tests.fakes.discord import FakeMessage
 
 MEMBER_IMAGE = png((72, 48), (20, 160, 90))
@@ -90,3 +92,21 @@ async def test_a_message_without_an_image_is_refused_privately(running: World, m
     interaction = await running.discord.message_command(running.guild, running.channel, running.member, menu, message)
     assert "There is no image in that message" in await refused_privately(running, interaction)
     assert running.ideogram.api_requests == []
+
+
+async def test_an_embed_image_its_host_declares_too_big_is_refused_without_downloading_it(world: World) -> None:
+    await world.start_bot(ideogram={"max_upload_mb": 0.01})  # about 10 KB
+    big = world.upload(noise_png(100), "big.png")  # about 30 KB
+    message = await world.discord.post_message(
+        world.channel, world.member, embeds=[{"image": {"url": world.discord.attachment_url(big)}}]
+    )
+    interaction = await world.discord.message_command(
+        world.guild, world.channel, world.moderator, "Upscale image", message
+    )
+    text = await world.private_reply(interaction)
+    assert re.match(r"The `image` is \d+ KB; the limit is 10 KB\.", text), text
+    assert text.endswith("Nothing was charged.")
+    asked = [raw.method for raw in world.discord.raw_requests if raw.path.startswith("/cdn/")]
+    assert asked == ["HEAD"]  # its size asked for, the image itself never downloaded
+    assert cdn_downloads(world) == []
+    assert world.ideogram.api_requests == []

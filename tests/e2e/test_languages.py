@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.conftest import MANAGE_GUILD, World
 from tests.fakes.discord import FakeInteraction, FakeMessage
+from tests.fakes.ideogram import ServerError
 
 CHINESE = ("zh-CN", "zh-TW")
 CODE_NAME = re.compile(r"^(V_\w+|\d+x\d+)$")
@@ -296,3 +297,34 @@ async def test_a_pseudo_locale_server_sees_no_english_in_a_result(world: World, 
     shown = everything_shown(result, description=False)  # the prompt (as the image service rewrote it) is not ours
     assert "⟦" in shown
     assert english_words(shown) == [], shown
+
+
+# An exception's name, stored with a failed job's error and in a ledger reason: code, like an option name.
+EXCEPTION_NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b")
+
+
+async def test_a_failed_jobs_reason_and_its_ledger_lines_are_in_the_readers_language(
+    world: World, pseudo_japanese: None
+) -> None:
+    """The ledger and the runner store their reasons in English (the audit trail); /job and /budget show read
+    them back in the reader's language."""
+    await world.start_bot()
+    assert world.bot is not None
+    reader = world.discord.add_member(world.guild, "reader", locale="ja")
+    world.ideogram.inject(ServerError(500), route="/images")  # made and billed, never downloaded: written off
+    failed = await world.slash("imagine", member=reader, prompt="a cat", rendering_speed="TURBO")
+    await world.private_reply(failed)
+    [(job, _images)] = await world.bot.ledger.member_jobs(world.guild.id, reader.id, limit=1)
+    assert job.status == "failed"
+
+    answer = await private_message(await world.slash("job", member=reader, id=job.job_id))
+    shown = everything_shown(answer, description=False)  # the description is the member's prompt
+    assert "⟦Ţĥé îɱàĝéš ŵéŕé ɱàđé" in shown
+    assert english_words(EXCEPTION_NAME.sub(" ", shown)) == [], shown
+
+    mod = world.discord.add_member(world.guild, "pseudo-mod", permissions=MANAGE_GUILD, locale="ja")
+    show = await private_message(await world.discord.slash(world.guild, world.channel, mod, "budget show", user=reader))
+    shown = everything_shown(show).replace(reader.user.username, "")
+    assert "⟦ŵŕîţţéñ öƒƒ: " in shown
+    assert "⟦ŕéĺéàšéđ: " in shown
+    assert english_words(EXCEPTION_NAME.sub(" ", shown)) == [], shown

@@ -318,3 +318,20 @@ async def test_every_budget_change_is_posted_to_the_log_channel(running: World) 
     await reply(running, mod, "budget refund", job=job_id)
     await logged(running, log, f"<@{mod.id}> refunded $0.03 of job {job_id} to {member}")
     assert len(log_messages(running, log)) == 8
+
+
+async def test_blocked_words_that_look_like_mentions_show_as_typed_and_ping_nobody(running: World) -> None:
+    mod, log = running.moderator, running.discord.add_channel(running.guild, "mod-log")
+    await reply(running, mod, "policy log_channel", channel=log)
+    role = running.discord.add_role(running.guild, "Artists")
+    mentions = ("@everyone", "@here", f"<@{running.member.id}>", f"<@!{running.member.id}>", f"<@&{role.id}>")
+    for word in mentions:
+        interaction = await command(running, mod, "policy words", action="add", word=word)
+        answer: FakeMessage = await interaction.wait_for(lambda i: i.original)
+        posted = await running.discord.wait_for_message(lambda m, w=word: w[2:] in str(m.content), channel=log)
+        for message in (answer, posted):
+            assert not message.pings.anyone
+            assert not [raw for raw in mentions if raw in str(message.content)], message.content
+    shown = await reply(running, mod, "policy show")
+    assert not [raw for raw in mentions if raw in shown], shown
+    assert len((await policy(running)).blocked_words) == len(mentions)  # stored as typed

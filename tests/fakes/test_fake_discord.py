@@ -765,3 +765,35 @@ def test_fast_schema_rewrites_agree_with_the_spec_as_written(body: object) -> No
     plain = Draft202012Validator({"$ref": f"urn:raw#{pointer}/application~1json/schema"}, registry=registry)
     fast = load_spec().validate_request("POST", "/interactions/{interaction_id}/{interaction_token}/callback", body)
     assert (fast == []) == plain.is_valid(body)
+
+
+async def test_allowed_mentions_decide_who_is_pinged(fake_discord: FakeDiscord) -> None:
+    """Without `allowed_mentions` every mention pings; with it, only what it allows (and the payload says so)."""
+    fake = fake_discord
+    w = World(fake)
+    text = f"@everyone <@{w.alice.id}> <@&{w.mods.id}> hello"
+    url = f"{fake.api_base_url}/channels/{w.channel.id}/messages"
+    headers = {"Authorization": f"Bot {fake.token}"}
+    bodies: list[dict[str, object]] = [
+        {"content": text},
+        {"content": text, "allowed_mentions": {"parse": []}},
+        {"content": text, "allowed_mentions": {"users": [str(w.alice.id)]}},
+        {"content": text, "allowed_mentions": {"parse": ["users"], "users": [str(w.alice.id)]}},
+    ]
+    answers = []
+    async with aiohttp.ClientSession() as session:
+        for body in bodies:
+            async with session.post(url, json=body, headers=headers) as response:
+                answers.append((response.status, await response.json()))
+    everything, nothing, only_alice, exclusive = answers
+    assert everything[0] == 200
+    assert [u["id"] for u in everything[1]["mentions"]] == [str(w.alice.id)]
+    assert (everything[1]["mention_roles"], everything[1]["mention_everyone"]) == ([str(w.mods.id)], True)
+    assert (nothing[1]["mentions"], nothing[1]["mention_roles"], nothing[1]["mention_everyone"]) == ([], [], False)
+    assert [u["id"] for u in only_alice[1]["mentions"]] == [str(w.alice.id)]
+    assert (only_alice[1]["mention_roles"], only_alice[1]["mention_everyone"]) == ([], False)
+    assert exclusive[0] == 400
+    assert [v.kind for v in fake.violations] == ["allowed_mentions_exclusive"]
+    fake.violations.clear()
+    stored = [m for m in fake.messages if m.content == text]
+    assert [m.pings.anyone for m in stored] == [True, False, True]

@@ -8,7 +8,6 @@ the OpenAPI schemas in ``test_fake_discord.py``, is what stops that from happeni
 from __future__ import annotations
 
 import copy
-import re
 from typing import TYPE_CHECKING, Any
 
 from .state import (
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
 
 # Message types (https://discord.com/developers/docs/resources/message#message-object-message-types).
 MESSAGE_DEFAULT, MESSAGE_REPLY, MESSAGE_CHAT_INPUT_COMMAND, MESSAGE_CONTEXT_MENU_COMMAND = 0, 19, 20, 23
-
-_USER_MENTION = re.compile(r"<@!?(\d+)>")
 
 
 def user(u: FakeUser) -> dict[str, Any]:
@@ -266,7 +263,12 @@ def message(fake: FakeCore, msg: FakeMessage, *, with_referenced: bool = True) -
     """A full Message object (REST shape; ``gateway_message`` adds the gateway keys)."""
     attachments = [attachment(a, fake.attachment_url(a)) for a in msg.attachments]
     by_filename = {a["filename"]: a for a in attachments}
-    mentioned = [fake.users.get(int(uid)) for uid in dict.fromkeys(_USER_MENTION.findall(msg.content))]
+    pinged = msg.pings
+    mentioned = [fake.users.get(uid) for uid in pinged.users]
+    if pinged.replied_user and msg.message_reference is not None:
+        replied = fake.messages_by_id.get(int(msg.message_reference["message_id"]))
+        if replied is not None and replied.author.id not in pinged.users:
+            mentioned.append(replied.author)
     payload: dict[str, Any] = {
         "id": str(msg.id),
         "channel_id": str(msg.channel_id),
@@ -274,8 +276,8 @@ def message(fake: FakeCore, msg: FakeMessage, *, with_referenced: bool = True) -
         "content": msg.content,
         "author": user(msg.author),
         "mentions": [user(u) for u in mentioned if u is not None],
-        "mention_roles": [],
-        "mention_everyone": False,
+        "mention_roles": [str(role) for role in pinged.roles],
+        "mention_everyone": pinged.everyone,
         "attachments": attachments,
         "embeds": [_embed_response(e, by_filename) for e in msg.embeds],
         "components": _components_response(msg.components),

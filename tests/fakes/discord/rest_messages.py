@@ -59,6 +59,7 @@ class MessageRules(RestBase):
                 kind="embed_too_large",
             )
         check_components(payload, at)
+        check_allowed_mentions(payload, at)
         carries = ("components", "poll", "sticker_ids", "attachments")
         if creating and not (content or embeds or files or any(payload.get(key) for key in carries)):
             raise DiscordError(400, 50006, "Cannot send an empty message", kind="empty_message")
@@ -67,6 +68,8 @@ class MessageRules(RestBase):
         """Apply a create/edit body to a stored message (API v10 attachment semantics on edit)."""
         if "content" in payload:
             msg.content = payload["content"] or ""
+        if "allowed_mentions" in payload:
+            msg.allowed_mentions = payload["allowed_mentions"]
         if "embeds" in payload:
             msg.embeds = list(payload["embeds"] or [])
         if "components" in payload:
@@ -114,6 +117,22 @@ class MessageRules(RestBase):
 
     def _message_out(self, request: web.Request, msg: FakeMessage) -> web.Response:
         return self._respond(request, payloads.message(self.fake, msg))
+
+
+def check_allowed_mentions(payload: dict[str, Any], at: tuple[str, ...] = ()) -> None:
+    """Discord's rule beyond the schema: a type in ``parse`` and an explicit list of that type exclude each other."""
+    allowed = payload.get("allowed_mentions")
+    if not allowed:
+        return
+    parse = allowed.get("parse") or []
+    for kind in ("users", "roles"):
+        if kind in parse and allowed.get(kind):
+            raise invalid_form_body(
+                (*at, "allowed_mentions"),
+                "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                f'parse:["{kind}"] and {kind}: [ids] are mutually exclusive.',
+                kind="allowed_mentions_exclusive",
+            )
 
 
 def _embed_chars(embed: dict[str, Any]) -> int:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .mentions import Pings, pings
+
 if TYPE_CHECKING:
     from .fake_core import FakeCore
 
@@ -203,6 +205,13 @@ class FakeMessage:
     edit_count: int = 0
     # emoji key ("🔁" or "name:id") -> ids of users who reacted, in order.
     reactions: dict[str, list[int]] = field(default_factory=dict)
+    # What the sender allowed to ping (None: the field was left out, and every mention pings).
+    allowed_mentions: dict[str, Any] | None = None
+
+    @property
+    def pings(self) -> Pings:
+        """Who this message pinged (Discord's rules: `mentions.py`)."""
+        return pings(self.content, self.allowed_mentions)
 
     @property
     def ephemeral(self) -> bool:

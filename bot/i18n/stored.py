@@ -29,6 +29,8 @@ STORED: Final[tuple[Message, ...]] = (
     # bot/jobs/runner.py: a hold released while waiting for the API; a job cancelled by a shutdown.
     _("cancelled while waiting for the image service"),
     _("cancelled at shutdown"),
+    # bot/jobs/runner.py: a delivered job whose record could not be written (RECORD_FAILED).
+    _("the result was posted and charged, but recording it failed"),
     # bot/ledger/budgets.py: a member's own allowance changed (the entry shown in /budget show).
     _("allowance set to {amount} {per_period}"),
     _("per the server's period"),

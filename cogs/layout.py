@@ -12,6 +12,7 @@ the persistent items in `cogs/results.py`; this module only draws them.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 
 import discord
@@ -44,6 +45,12 @@ def numbered(label: Message, number: int) -> Message:
     return label.with_params(number=number)
 
 
+@functools.lru_cache(maxsize=1024)
+def _rendered(label: Message, number: int | None, locale: object | None) -> str:
+    """A button's label as shown: the same few labels under every result, rendered once per language."""
+    return (label if number is None else numbered(label, number)).render(locale)
+
+
 def can_run_again(spec: JobSpec) -> bool:
     """Again needs every input fetched again: a slash command's attachments can't be."""
     return spec.operation != "describe" and all(name in spec.inputs for name in spec.files)
@@ -68,31 +75,35 @@ def actions_view(
     whether it can be made again. Also drawn under `/job` for a result that still exists."""
     view = discord.ui.View(timeout=None)
 
-    def button(label: Message, custom_id: str, row: int, emoji: str, danger: bool = False) -> None:
+    def button(
+        label: Message, custom_id: str, row: int, emoji: str, *, number: int | None = None, danger: bool = False
+    ) -> None:
         style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.secondary
-        view.add_item(
-            discord.ui.Button(label=label.render(locale), custom_id=custom_id, row=row, emoji=emoji, style=style)
-        )
+        shown = _rendered(label, number, locale)
+        view.add_item(discord.ui.Button(label=shown, custom_id=custom_id, row=row, emoji=emoji, style=style))
 
     if descriptions:
         for number in range(1, min(descriptions, MAX_DESCRIPTION_BUTTONS) + 1):
-            button(numbered(IMAGINE_LABEL, number), f"imagine:{job}:{number}", 0, "💡")
+            button(IMAGINE_LABEL, f"imagine:{job}:{number}", 0, "💡", number=number)
     elif images <= MAX_IMAGE_ROWS:
         for number in range(1, images + 1):
             row = number - 1
-            button(numbered(UPSCALE_LABEL, number), f"upscale:{job}:{number}", row, "🔍")
+            button(UPSCALE_LABEL, f"upscale:{job}:{number}", row, "🔍", number=number)
             for variant, label in VARY_LABELS.items():
-                button(numbered(label, number), f"vary:{job}:{number}:{variant}", row, "🌀")
-            button(numbered(REMIX_LABEL, number), f"remix:{job}:{number}", row, "🎨")
-            button(numbered(EDIT_LABEL, number), f"edit:{job}:{number}", row, "✏️")
+                button(label, f"vary:{job}:{number}:{variant}", row, "🌀", number=number)
+            button(REMIX_LABEL, f"remix:{job}:{number}", row, "🎨", number=number)
+            button(EDIT_LABEL, f"edit:{job}:{number}", row, "✏️", number=number)
     else:
         numbers = [
-            discord.SelectOption(label=numbered(IMAGE_OPTION_LABEL, n).render(locale), value=str(n))
+            discord.SelectOption(label=_rendered(IMAGE_OPTION_LABEL, n, locale), value=str(n))
             for n in range(1, images + 1)
         ]
         for row, (custom_id, placeholder) in enumerate(IMAGE_SELECTS):
             select: discord.ui.Select[Any] = discord.ui.Select(
-                custom_id=custom_id.format(job=job), placeholder=placeholder.render(locale), options=numbers, row=row
+                custom_id=custom_id.format(job=job),
+                placeholder=_rendered(placeholder, None, locale),
+                options=numbers,
+                row=row,
             )
             view.add_item(select)
     last = MAX_IMAGE_ROWS

@@ -131,6 +131,8 @@ class _Params(dict[str, object]):
 
 
 def _render_param(value: object, lang: str) -> object:
+    if isinstance(value, str | int):  # most values; checked first, as a runtime Protocol check is slow
+        return value
     return value.render(lang) if isinstance(value, Localized) else value
 
 

@@ -40,7 +40,7 @@ from bot.jobs.derive import recorded_parameters
 from bot.jobs.flight import ApiSteps, Run
 from bot.jobs.model import JobOutput, JobSpec, Posted, Result
 from bot.jobs.policy import PolicyGate
-from bot.ledger import BudgetExceeded, HoldSettled, Ledger, ResultImage
+from bot.ledger import Balance, BudgetExceeded, HoldSettled, Ledger, ResultImage
 from bot.money import format_amount
 from bot.pricing import PriceTable
 
@@ -90,13 +90,17 @@ class JobRunner:
             return "refused"
         with self._admission.running(spec.guild_id, spec.user_id):
             take_back_cooldown: Callable[[], None] | None = None
+            # The balance is read beside the member's defaults (the two reads share one trip to the ledger); it is
+            # only compared once the policy allowed the job.
+            balance = asyncio.ensure_future(self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids))
             try:
                 spec = with_member_defaults(spec, await self._ledger.member_settings.get(spec.guild_id, spec.user_id))
                 take_back_cooldown = await self._policy.check(spec)
-                await self._precheck(spec)
+                await self._precheck(spec, balance)
             except BaseException as error:  # refused (or cancelled) before it started: it starts no cooldown
                 if take_back_cooldown is not None:
                     take_back_cooldown()
+                await _settled(balance)
                 if not isinstance(error, Exception):
                     raise
                 await _quietly(output.refused(error, context=context))
@@ -117,14 +121,15 @@ class JobRunner:
         """Refuse new jobs; let running ones finish for `grace_s`, then cancel them (their holds are settled)."""
         await self._admission.shutdown(grace_s)
 
-    async def _precheck(self, spec: JobSpec) -> None:
-        """Cheap checks on what Discord announced: no download, no money, no API call."""
+    async def _precheck(self, spec: JobSpec, reading: Awaitable[Balance]) -> None:
+        """Cheap checks on what Discord announced: no download, no money, no API call. `reading`: the member's
+        balance, being read."""
         for file in spec.files.values():
             check_announced(
                 option=file.option, content_type=file.content_type, size=file.size, max_bytes=self._max_upload
             )
         needed = self._prices.worst_case(check_options(spec.operation, spec.options, images=spec.files.keys()))
-        balance = await self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids)
+        balance = await reading
         if needed > balance.remaining:
             raise BudgetExceeded(
                 amount=needed,
@@ -257,6 +262,13 @@ async def _twice(
     except Exception as error:
         if landed is None or not isinstance(error, landed):
             raise
+
+
+async def _settled(reading: asyncio.Future[Balance]) -> None:
+    """A read the job no longer needs (it was refused first): cancelled if still running, its outcome dropped."""
+    if not reading.done():
+        reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
 
 
 async def _quietly(awaitable: Awaitable[object]) -> None:

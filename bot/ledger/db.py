@@ -214,34 +214,34 @@ class Database:
                 self._committed()
                 self._settle(op, rows, None)
             return
-        try:
-            await conn.execute("BEGIN IMMEDIATE")
-        except Exception as exc:
-            for op in batch:
-                self._settle(op, None, exc)
-            return
-        # Sent in order without waiting: the statements run back to back on aiosqlite's thread.
+        # Sent in order without waiting, `BEGIN IMMEDIATE` and `COMMIT` included: they run back to back on
+        # aiosqlite's thread, and the batch costs one wait on the event loop (a busy loop makes each wait long).
+        begin = asyncio.ensure_future(conn.execute("BEGIN IMMEDIATE"))
         sent = [asyncio.ensure_future(conn.execute_fetchall(op.sql, op.parameters)) for op in batch]
         commit = asyncio.ensure_future(conn.execute("COMMIT"))
-        outcomes = await asyncio.gather(*sent, return_exceptions=True)
-        try:
-            await commit
-        except Exception as exc:
+        await asyncio.wait([begin, *sent, commit])
+        failed_begin = begin.exception()
+        failed_commit = commit.exception()
+        if failed_commit is not None and (failed_begin is None or conn.in_transaction):
             # Only a failing disk or database gets here. If SQLite rolled the transaction back in the
             # middle of the batch, the statements after that point ran on their own and may have been
             # applied; every caller is told its request failed (a hold left behind is released by
             # `recover` at the next start).
-            log.error("committing %d ledger requests failed: %s", len(batch), exc)
+            log.error("committing %d ledger requests failed: %s", len(batch), failed_commit)
             for op in batch:
-                self._settle(op, None, exc)
+                self._settle(op, None, failed_commit)
             await self._rollback()
             return
+        if failed_begin is not None:
+            # No transaction was opened, so each statement ran on its own in autocommit mode: atomic by itself,
+            # committed if it succeeded; the COMMIT had nothing to commit. Each caller gets its own outcome.
+            log.warning(
+                "starting a ledger transaction failed (%s); its %d statements ran alone", failed_begin, len(batch)
+            )
         self._committed()
-        for op, outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                self._settle(op, None, outcome)
-            else:
-                self._settle(op, list(outcome), None)
+        for op, statement in zip(batch, sent, strict=True):
+            error = statement.exception()
+            self._settle(op, None if error is not None else list(statement.result()), error)
 
     async def _rollback(self) -> None:
         try:

@@ -51,6 +51,10 @@ class Holds:
     def __init__(self, context: Context) -> None:
         self._context = context
         self._db = context.db
+        # Holds inside a `holding` block, and those of them a capture or settlement has settled: the block's end
+        # then has nothing left to release, and skips that statement.
+        self._in_block: set[int] = set()
+        self._settled: set[int] = set()
 
     async def hold(
         self,
@@ -143,7 +147,9 @@ class Holds:
             raise ValueError(f"cannot capture {amount} from a hold of {hold.amount}")
         parameters = {"hold_id": hold.id, "amount": amount, "actor_id": hold.user_id, "reason": reason}
         parameters["now"] = self._context.now_us()
-        if not await self._db.statement(sql.CAPTURE, parameters, shielded=True):
+        captured = await self._db.statement(sql.CAPTURE, parameters, shielded=True)
+        self._mark_settled(hold)  # by this capture, or before it
+        if not captured:
             raise HoldSettled(f"hold {hold.id} was already settled")
 
     async def settle(self, hold: Hold, *, charged: int, written_off: int, reason: str = "") -> None:
@@ -171,8 +177,14 @@ class Holds:
                     await conn.execute_fetchall(sql.RELEASE, {**base, "reason": reason})
                 return True
 
-        if not await self._db.run(work, shielded=True):
+        settled = await self._db.run(work, shielded=True)
+        self._mark_settled(hold)  # by this settlement, or before it
+        if not settled:
             raise HoldSettled(f"hold {hold.id} was already settled")
+
+    def _mark_settled(self, hold: Hold) -> None:
+        if hold.id in self._in_block:
+            self._settled.add(hold.id)
 
     async def uncertain(self, hold: Hold, reason: str) -> bool:
         """The request's outcome is unknown (a timeout at the API): what is left of the hold becomes an
@@ -212,6 +224,7 @@ class Holds:
         release the rest; if the request was sent but not answered (`request_sent`), the hold becomes
         `uncertain`; otherwise release it. A normal exit without a settlement releases it."""
         hold = await self.hold(**request)
+        self._in_block.add(hold.id)
         try:
             yield hold
         except asyncio.CancelledError:
@@ -220,7 +233,12 @@ class Holds:
         except BaseException as exc:
             await self.settle_failed(hold, f"the job failed ({type(exc).__name__})")
             raise
-        await self.release(hold, "released: the job ended without a charge")
+        finally:
+            self._in_block.discard(hold.id)
+            settled = hold.id in self._settled
+            self._settled.discard(hold.id)
+        if not settled:  # a settled hold has nothing left to release
+            await self.release(hold, "released: the job ended without a charge")
 
     async def recover(self) -> int:
         """Settle every hold this instance left open by a crash as `holding` does on a failure (released,

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.ideogram import DescribeResponse, GenerationResponse, IdeogramClient, IdeogramError, IdeogramRequest
 from bot.jobs import steps
@@ -31,6 +32,7 @@ class Run:
     started: float = field(default_factory=time.perf_counter)
     job_id: int | None = None
     billed: int = 0  # what the provider billed, once the API answered
+    answering: asyncio.Future[None] | None = None  # telling the ledger what was billed (`ApiSteps.call`)
     charged: int = 0  # what the member pays: the images they receive plus those withheld as unsafe
     delivered: bool = False
 
@@ -78,7 +80,9 @@ class ApiSteps:
         if billed > estimate:  # more images than asked for: the hold is the most anyone is charged
             log.warning("%s: the API returned %d images for %d asked", run.context, returned, request.num_images)
             billed = estimate
-        await self._ledger.answered(hold, billed)
+        # Sent now and awaited in `render`, after the download it overlaps: queued first, it lands before any
+        # settlement a failure on the way could ask for.
+        run.answering = asyncio.ensure_future(self._ledger.answered(hold, billed))
         run.billed = billed
         return response
 
@@ -89,7 +93,7 @@ class ApiSteps:
         (all of them, since a download is all or nothing), shown with the balance as it will be once settled."""
         spec, request = run.spec, prepared.request
         records: list[ResultImage] = []
-        # Read while the images download (this job's hold is in it either way): one wait fewer per job.
+        # The ledger's two requests run while the images download (this job's hold is in the balance either way).
         reading = asyncio.ensure_future(self._ledger.balance(spec.guild_id, spec.user_id, role_ids=spec.role_ids))
         try:
             if isinstance(response, DescribeResponse):
@@ -97,13 +101,14 @@ class ApiSteps:
             else:
                 downloads = await self._client.download(response)
                 run.charged = min(run.billed, self._prices.billed(request, len(downloads)))
+            if run.answering is not None:
+                await run.answering  # a failure to record the bill fails the job, as it did before the download
             balance = await reading
         finally:
-            if not reading.done():  # the download failed or was cancelled: the read is not needed
+            if not reading.done():  # the job failed or was cancelled: the read is not needed
                 reading.cancel()
-                await asyncio.gather(reading, return_exceptions=True)
-            elif not reading.cancelled():
-                reading.exception()  # retrieved: a failed read behind a failed download is not reported as lost
+            # `answered` is never cancelled: it lands before this job's settlement is asked for.
+            await _finished(reading, run.answering)
         assert run.job_id is not None
         result = steps.base_result(
             run.job_id,
@@ -118,3 +123,13 @@ class ApiSteps:
             await remember_descriptions(self._ledger, run.job_id, result.descriptions)
             return result, records
         return await steps.generated(result, response, downloads, upload_limit=run.output.upload_limit)
+
+
+async def _finished(*futures: asyncio.Future[Any] | None) -> None:
+    """Wait for those still running; their outcomes are dropped (each one's caller already took what it needed)."""
+    running = [future for future in futures if future is not None and not future.done()]
+    if running:
+        await asyncio.gather(*running, return_exceptions=True)
+    for future in futures:
+        if future is not None and not future.cancelled():
+            future.exception()  # retrieved, so a failure behind the one being raised is not reported as lost

@@ -153,16 +153,23 @@ class Batcher:
         (`_Ungroup`). One at a time, a statement that fails is recorded in `failed` and the batch rolled back
         (`_Redo`): it then runs again without it, so the failed statement changed nothing and the others are
         each applied once. (No savepoints: more than 64 subtransactions in one transaction slow every other
-        session's snapshots.)"""
+        session's snapshots.) A batch of one statement text that needs no lock is sent without BEGIN and COMMIT:
+        one statement commits by itself, and a pipeline of them (asyncpg's `fetchmany`, ended by one Sync) is one
+        implicit transaction that PostgreSQL commits or rolls back whole."""
         locks = sorted({op.lock for index, op in enumerate(batch) if op.lock is not None and index not in failed})
         begin = ";".join(["BEGIN", *(f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {key})" for key in locks)])
+        texts = {op.query for index, op in enumerate(batch) if index not in failed}
+        implicit = not locks and not failed and len(texts) == 1  # one round trip, its own transaction (see below)
         conn = await self._connection()
-        committing = False
+        committing = implicit
         try:
-            await conn.execute(begin)
-            outcomes = await (self._run_grouped(conn, batch) if grouped else self._run_each(conn, batch, failed))
-            committing = True
-            await conn.execute("COMMIT")
+            if implicit:
+                outcomes = await self._run_grouped(conn, batch)
+            else:
+                await conn.execute(begin)
+                outcomes = await (self._run_grouped(conn, batch) if grouped else self._run_each(conn, batch, failed))
+                committing = True
+                await conn.execute("COMMIT")
         except BaseException as exc:
             await _rollback(conn)
             if _lost(conn) and not committing and isinstance(exc, Exception):
@@ -170,7 +177,10 @@ class Batcher:
                 raise _Retry from exc
             if isinstance(exc, RETRYABLE):
                 raise _Retry from exc
-            if isinstance(exc, asyncpg.PostgresError) and grouped:
+            if isinstance(exc, asyncpg.PostgresError) and implicit and len(batch) == 1:
+                failed[0] = _refused(exc)
+                raise _Redo from exc
+            if isinstance(exc, asyncpg.PostgresError) and (grouped or implicit):
                 raise _Ungroup from exc
             if not isinstance(exc, (_Redo, asyncpg.PostgresError)):
                 await self._let_go()  # broken or interrupted: the pool resets or closes it

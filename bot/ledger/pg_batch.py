@@ -8,6 +8,10 @@ it (READ COMMITTED takes a snapshot per statement, after the locks), and the hol
 under an operator cap) still never overlap. Callers get their results only once COMMIT succeeded: a deadlock or
 serialization failure runs the batch again; any other failed COMMIT fails every caller. One WAL flush serves the
 whole batch.
+
+Round trips: the statements of one text go together (asyncpg's `fetchmany`, each row tagged with its statement's
+place), those that free money before those that check budgets; a batch of one text without locks needs no BEGIN
+or COMMIT. The writer keeps its connection between batches; one lost before COMMIT runs the batch again.
 """
 
 from __future__ import annotations

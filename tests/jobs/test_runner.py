@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.errors import NotServedHere
+from bot.errors import Incident, NotServedHere
 from bot.ideogram import (
     DownloadedImage,
     GenerationResponse,
@@ -197,7 +197,12 @@ async def test_a_result_discord_refuses_is_written_off_and_told_once(ledger: Led
     assert await runner(ledger, service).submit(spec(), output) == "failed"
     assert output.calls == ["started", "deliver", "failed"]
     [(_, error, charged)] = output.errors
-    assert (error, charged) == (output.deliver_error, 0)
+    # Not the member's doing: they are told an incident id (the exception itself went to the log)...
+    assert isinstance(error, Incident)
+    assert (error.__cause__, charged) == (output.deliver_error, 0)
+    # ... and the job keeps that incident, not the exception's own words.
+    [(job, _images)] = await ledger.member_jobs(GUILD, MEMBER, limit=1)
+    assert job.error == f"Incident: Something went wrong on our side (incident `{error.incident}`)."
     assert ("write-off", TURBO) in await kinds(ledger)
     assert (await ledger.balance(GUILD, MEMBER)).spent == 0
 

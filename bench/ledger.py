@@ -9,6 +9,13 @@ with 50 members on 2 cores, on a SQLite file.
 `--backend postgres --processes 4` (issue 15): four processes (like four shard processes, each with its own
 server) share one PostgreSQL 15 database, started by the benchmark with fsync and synchronous commits on
 (or `--url` for your own), `--members` each. Targets: >= 2,000 pairs/s in total, p99 < 25 ms on 2 cores.
+Two phases, both with every member of every process at once:
+- saturated: each member loops hold -> capture as fast as the ledger answers (the throughput). With 200 members
+  always waiting, a pair takes 200 / (pairs per second) on average (Little's law), so hold latency here follows
+  from the throughput rather than measuring the ledger's responsiveness;
+- paced: the same members offer `--rate` pairs per second in total (default 2,000, the throughput target), each
+  on its own schedule; a hold's latency is counted from when it was due, so a ledger that falls behind is charged
+  for the queue it builds. This is the p99 the target is about.
 """
 
 from __future__ import annotations
@@ -40,6 +47,21 @@ async def member(ledger: Ledger, user_id: int, pairs: int, latencies: list[float
         hold = await ledger.hold(guild_id=guild, user_id=user_id, amount=4 * PRICE, job_id=None)
         latencies.append(time.perf_counter() - started)
         await ledger.capture(hold, PRICE)
+
+
+async def paced_member(
+    ledger: Ledger, user_id: int, guild: int, due: float, interval: float, pairs: int, latencies: list[float]
+) -> None:
+    """`pairs` pairs, one every `interval` seconds from `due` on (a late one starts at once); a hold's latency
+    runs from when it was due."""
+    for _ in range(pairs):
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)  # the member's own schedule (load generation), not synchronisation
+        hold = await ledger.hold(guild_id=guild, user_id=user_id, amount=4 * PRICE, job_id=None)
+        latencies.append(time.perf_counter() - due)
+        await ledger.capture(hold, PRICE)
+        due += interval
 
 
 async def run(members: int, pairs: int, cap: bool) -> None:
@@ -79,10 +101,11 @@ async def run(members: int, pairs: int, cap: bool) -> None:
 # -- PostgreSQL, several processes ----------------------------------------------------------------------------
 
 
-def worker(url: str, index: int, members: int, pairs: int, start: Any, results: Any) -> None:
-    """One process: its own server (guild), its own connections, `members` members; starts with the others."""
+def worker(url: str, index: int, members: int, pairs: int, paced: tuple[float, int], start: Any, results: Any) -> None:
+    """One process: its own server (guild), its own connections, `members` members; each phase starts with the
+    other processes'. `paced`: the pairs per second this process offers in the paced phase, and its pairs."""
 
-    async def work() -> tuple[float, list[float]]:
+    async def work() -> tuple[float, list[float], list[float]]:
         guild = GUILD + index
         ledger = await Ledger.open(url, default_allowance=10**12, default_period="month")
         try:
@@ -91,7 +114,20 @@ def worker(url: str, index: int, members: int, pairs: int, start: Any, results: 
             latencies: list[float] = []
             started = time.perf_counter()
             await asyncio.gather(*(member(ledger, 1000 + n, pairs, latencies, guild) for n in range(members)))
-            return time.perf_counter() - started, latencies
+            elapsed = time.perf_counter() - started
+            start.wait()
+            rate, paced_pairs = paced
+            interval = members / rate  # each member's share of the process's rate
+            began, paced_latencies = time.perf_counter(), []
+            await asyncio.gather(
+                *(
+                    paced_member(
+                        ledger, 1000 + n, guild, began + interval * n / members, interval, paced_pairs, paced_latencies
+                    )
+                    for n in range(members)
+                )
+            )
+            return elapsed, latencies, paced_latencies
         finally:
             await ledger.close()
 
@@ -117,37 +153,62 @@ async def totals(url: str, processes: int) -> tuple[int, int, int]:
     return sum(r.jobs for r in reports), sum(r.spent for r in reports), sum(r.held for r in reports)
 
 
-def run_postgres(url: str, processes: int, members: int, pairs: int, cap: bool) -> None:
+def run_postgres(url: str, processes: int, members: int, pairs: int, cap: bool, rate: float, seconds: float) -> None:
     asyncio.run(prepare(url, processes, cap))
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(processes + 1), context.Queue()
+    paced_pairs = max(1, round(rate / processes / members * seconds))
+    paced = (rate / processes, paced_pairs)
     workers = [
-        context.Process(target=worker, args=(url, index, members, pairs, start, results)) for index in range(processes)
+        context.Process(target=worker, args=(url, index, members, pairs, paced, start, results))
+        for index in range(processes)
     ]
     for process in workers:
         process.start()
     start.wait()
     began = time.perf_counter()
-    outcomes = [results.get() for _ in workers]
+    start.wait()  # every process has finished the saturated phase
     elapsed = time.perf_counter() - began
+    outcomes = [results.get() for _ in workers]
     for process in workers:
         process.join()
-    latencies = [latency for _, each in outcomes for latency in each]
+    latencies = [latency for _, each, _ in outcomes for latency in each]
+    paced_latencies = [latency for _, _, each in outcomes for latency in each]
     total = processes * members * pairs
-    rate = total / elapsed
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    p50, p99 = cuts[49] * 1000, cuts[98] * 1000
-    captures = processes * members * (pairs + WARM_UP)
+    rate_done = total / elapsed
+    p50, p99 = _cuts(latencies)
+    paced_p50, paced_p99 = _cuts(paced_latencies)
+    captures = processes * members * (pairs + WARM_UP + paced_pairs)
     consistent = asyncio.run(totals(url, processes)) == (captures, captures * PRICE, 0)
     print(f"machine: {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cpu(s)")
     print(
-        f"{processes} processes x {members} members x {pairs} hold+capture pairs, server cap {'on' if cap else 'off'},"
+        f"{processes} processes x {members} members, server cap {'on' if cap else 'off'},"
         " PostgreSQL 15 (fsync and synchronous commits on)"
     )
-    print(f"throughput: {rate:,.0f} pairs/s in total ({total:,} pairs in {elapsed:.2f} s); target >= 2,000")
-    print(f"hold latency: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {max(latencies) * 1000:.2f} ms; target p99 < 25")
+    print(f"saturated, {pairs} pairs each as fast as they go:")
+    print(f"  throughput: {rate_done:,.0f} pairs/s in total ({total:,} pairs in {elapsed:.2f} s); target >= 2,000")
+    print(
+        f"  hold latency: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {max(latencies) * 1000:.2f} ms"
+        f" ({processes * members} members always waiting: {processes * members / rate_done * 1000:.0f} ms a pair)"
+    )
+    print(f"paced, {rate:,.0f} pairs/s offered in total for {seconds:.0f} s ({paced_pairs} pairs each):")
+    print(
+        f"  hold latency from when it was due: p50 {paced_p50:.2f} ms, p99 {paced_p99:.2f} ms,"
+        f" max {max(paced_latencies) * 1000:.2f} ms; target p99 < 25"
+    )
     print(f"ledger totals agree with the work done: {'yes' if consistent else 'NO'}")
-    print("verdict:", "targets met" if rate >= 2_000 and p99 < 25 and consistent else "TARGETS MISSED")
+    met = rate_done >= 2_000 and paced_p99 < 25 and consistent
+    print("verdict:", "targets met" if met else "TARGETS MISSED")
+
+
+def _cuts(latencies: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return cuts[49] * 1000, cuts[98] * 1000
+
+
+def postgres_arguments(url: str, arguments: argparse.Namespace, cap: bool) -> tuple[Any, ...]:
+    a = arguments
+    return url, a.processes, a.members, a.pairs, cap, a.rate, a.seconds
 
 
 def main() -> None:
@@ -158,6 +219,8 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--processes", type=int, default=1, help="processes sharing the database (postgres)")
     parser.add_argument("--url", default=None, help="an empty PostgreSQL database (default: start one)")
+    parser.add_argument("--rate", type=float, default=2_000, help="pairs/s offered in total in the paced phase")
+    parser.add_argument("--seconds", type=float, default=10, help="length of the paced phase")
     arguments = parser.parse_args()
     cap = not arguments.no_cap
     if arguments.backend == "sqlite":
@@ -165,12 +228,12 @@ def main() -> None:
             parser.error("SQLite is one process's database: --processes needs --backend postgres")
         asyncio.run(run(arguments.members, arguments.pairs, cap))
     elif arguments.url:
-        run_postgres(arguments.url, arguments.processes, arguments.members, arguments.pairs, cap)
+        run_postgres(*postgres_arguments(arguments.url, arguments, cap))
     else:
         from tests.postgres import postgres_server
 
         with postgres_server(durable=True) as server:
-            run_postgres(server.url(), arguments.processes, arguments.members, arguments.pairs, cap)
+            run_postgres(*postgres_arguments(server.url(), arguments, cap))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ it (READ COMMITTED takes a snapshot per statement, after the locks), and the hol
 under an operator cap) still never overlap. Callers get their results only once COMMIT succeeded: a deadlock or
 serialization failure runs the batch again; any other failed COMMIT fails every caller. One WAL flush serves the
 whole batch.
+
+Round trips: the statements of one text go together (asyncpg's `fetchmany`, each row tagged with its statement's
+place), those that free money before those that check budgets; a batch of one text without locks needs no BEGIN
+or COMMIT. The writer keeps its connection between batches; one lost before COMMIT runs the batch again.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class Batcher:
 
     def __init__(self, pool: Any, convert: Callable[[Any], Any], max_batch: int = MAX_BATCH) -> None:
         self._pool = pool
+        self._conn: Any = None  # the writer's own connection, kept between batches (a pool's release resets it)
         self._convert = convert  # a record → a row as SQLite gives it
         self._max_batch = max_batch
         self._pending: deque[Queued] = deque()
@@ -89,6 +94,7 @@ class Batcher:
         if self._writer is not None:
             await asyncio.shield(self._writer)
         self._closed = True
+        await self._let_go()
 
     def clean_up(self, undo: Awaitable[object]) -> None:
         cleanup = asyncio.ensure_future(_logged(undo))
@@ -151,29 +157,54 @@ class Batcher:
         (`_Ungroup`). One at a time, a statement that fails is recorded in `failed` and the batch rolled back
         (`_Redo`): it then runs again without it, so the failed statement changed nothing and the others are
         each applied once. (No savepoints: more than 64 subtransactions in one transaction slow every other
-        session's snapshots.)"""
+        session's snapshots.) A batch of one statement text that needs no lock is sent without BEGIN and COMMIT:
+        one statement commits by itself, and a pipeline of them (asyncpg's `fetchmany`, ended by one Sync) is one
+        implicit transaction that PostgreSQL commits or rolls back whole."""
         locks = sorted({op.lock for index, op in enumerate(batch) if op.lock is not None and index not in failed})
         begin = ";".join(["BEGIN", *(f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {key})" for key in locks)])
-        async with self._pool.acquire() as conn:
-            try:
+        texts = {op.query for index, op in enumerate(batch) if index not in failed}
+        implicit = not locks and not failed and len(texts) == 1  # one round trip, its own transaction (see below)
+        conn = await self._connection()
+        committing = implicit
+        try:
+            if implicit:
+                outcomes = await self._run_grouped(conn, batch)
+            else:
                 await conn.execute(begin)
-                if grouped:
-                    outcomes = await self._run_grouped(conn, batch)
-                else:
-                    outcomes = await self._run_each(conn, batch, failed)
+                outcomes = await (self._run_grouped(conn, batch) if grouped else self._run_each(conn, batch, failed))
+                committing = True
                 await conn.execute("COMMIT")
-            except RETRYABLE as exc:
-                await _rollback(conn)
+        except BaseException as exc:
+            await _rollback(conn)
+            if _lost(conn) and not committing and isinstance(exc, Exception):
+                await self._let_go()  # lost before COMMIT, so nothing landed: the batch runs again on another one
                 raise _Retry from exc
-            except asyncpg.PostgresError as exc:
-                await _rollback(conn)
-                if grouped:
-                    raise _Ungroup from exc
-                raise
-            except BaseException:
-                await _rollback(conn)
-                raise
+            if isinstance(exc, RETRYABLE):
+                raise _Retry from exc
+            if isinstance(exc, asyncpg.PostgresError) and implicit and len(batch) == 1:
+                failed[0] = _refused(exc)
+                raise _Redo from exc
+            if isinstance(exc, asyncpg.PostgresError) and (grouped or implicit):
+                raise _Ungroup from exc
+            if not isinstance(exc, (_Redo, asyncpg.PostgresError)):
+                await self._let_go()  # broken or interrupted: the pool resets or closes it
+            raise
         return outcomes
+
+    async def _connection(self) -> Any:
+        if self._conn is not None and _lost(self._conn):
+            await self._let_go()
+        if self._conn is None:
+            self._conn = await self._pool.acquire()
+        return self._conn
+
+    async def _let_go(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await self._pool.release(conn)
+            except Exception:
+                log.exception("returning the ledger writer's connection failed")
 
     async def _run_each(self, conn: Any, batch: list[Queued], failed: dict[int, Exception]) -> list[Any]:
         outcomes: list[Any] = []
@@ -248,9 +279,17 @@ def _refused(exc: Exception) -> Exception:
     return exc
 
 
+def _lost(conn: Any) -> bool:
+    """Whether the connection is closed (a pool's connection the server closed may already be taken back)."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
 async def _rollback(conn: Any) -> None:
     try:
-        if not conn.is_closed():
+        if not _lost(conn):
             await conn.execute("ROLLBACK")
     except Exception:
         log.exception("rolling back a failed ledger batch failed")

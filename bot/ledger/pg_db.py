@@ -8,8 +8,8 @@ become `LEAST(a, b)` and `CASE`. The schema itself is written for each database
 (`migrations/` and `migrations_pg/`).
 
 Atomicity: SQLite runs one writer at a time; here many processes write at once.
-- Single statements are committed in batches, one transaction per batch, each statement in its own savepoint
-  (`bot.ledger.pg_batch`). A statement that checks a budget before it writes (`checked`: the hold) needs its
+- Single statements are committed in batches, one transaction per batch, the statements of one text sent
+  together in one round trip (`bot.ledger.pg_batch`). A statement that checks a budget before it writes (`checked`: the hold) needs its
   server's advisory lock (with an operator cap, which spans servers, one lock for all): the batch takes them
   first and keeps them until it commits, and runs in READ COMMITTED, so a hold sees every hold committed before
   it that it could compete with: holds queue one after another (across processes too), and never overspend the

@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,33 +102,46 @@ async def run(members: int, pairs: int, cap: bool) -> None:
 # -- PostgreSQL, several processes ----------------------------------------------------------------------------
 
 
-def worker(url: str, index: int, members: int, pairs: int, paced: tuple[float, int], start: Any, results: Any) -> None:
-    """One process: its own server (guild), its own connections, `members` members; each phase starts with the
-    other processes'. `paced`: the pairs per second this process offers in the paced phase, and its pairs."""
+@dataclass(frozen=True)
+class Plan:
+    """What each PostgreSQL process does (sent to the processes, so plain values)."""
+
+    url: str
+    members: int
+    pairs: int  # saturated phase, per member
+    rate: float  # paced phase: pairs per second this process offers
+    paced_pairs: int  # per member
+    operator_cap: bool
+
+
+def worker(plan: Plan, index: int, start: Any, results: Any) -> None:
+    """One process: its own server (guild), its own connections, `plan.members` members; each phase starts with
+    the other processes'."""
 
     async def work() -> tuple[float, list[float], list[float]]:
-        guild = GUILD + index
-        ledger = await Ledger.open(url, default_allowance=10**12, default_period="month")
+        guild, members = GUILD + index, plan.members
+        cap = 10**12 if plan.operator_cap else None  # never reached, but every hold checks it
+        ledger = await Ledger.open(plan.url, default_allowance=10**12, default_period="month", operator_cap=cap)
         try:
             await asyncio.gather(*(member(ledger, 1000 + n, WARM_UP, [], guild) for n in range(members)))
             start.wait()
             latencies: list[float] = []
             started = time.perf_counter()
-            await asyncio.gather(*(member(ledger, 1000 + n, pairs, latencies, guild) for n in range(members)))
+            await asyncio.gather(*(member(ledger, 1000 + n, plan.pairs, latencies, guild) for n in range(members)))
             elapsed = time.perf_counter() - started
             start.wait()
-            rate, paced_pairs = paced
-            interval = members / rate  # each member's share of the process's rate
-            began, paced_latencies = time.perf_counter(), []
+            interval = members / plan.rate  # each member's share of the process's rate
+            paced: list[float] = []
+            began = time.perf_counter()
             await asyncio.gather(
                 *(
                     paced_member(
-                        ledger, 1000 + n, guild, began + interval * n / members, interval, paced_pairs, paced_latencies
+                        ledger, 1000 + n, guild, began + interval * n / members, interval, plan.paced_pairs, paced
                     )
                     for n in range(members)
                 )
             )
-            return elapsed, latencies, paced_latencies
+            return elapsed, latencies, paced
         finally:
             await ledger.close()
 
@@ -153,16 +167,20 @@ async def totals(url: str, processes: int) -> tuple[int, int, int]:
     return sum(r.jobs for r in reports), sum(r.spent for r in reports), sum(r.held for r in reports)
 
 
-def run_postgres(url: str, processes: int, members: int, pairs: int, cap: bool, rate: float, seconds: float) -> None:
+def run_postgres(url: str, arguments: argparse.Namespace, cap: bool) -> None:
+    processes, members, pairs, rate, seconds = (
+        arguments.processes,
+        arguments.members,
+        arguments.pairs,
+        arguments.rate,
+        arguments.seconds,
+    )
     asyncio.run(prepare(url, processes, cap))
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(processes + 1), context.Queue()
     paced_pairs = max(1, round(rate / processes / members * seconds))
-    paced = (rate / processes, paced_pairs)
-    workers = [
-        context.Process(target=worker, args=(url, index, members, pairs, paced, start, results))
-        for index in range(processes)
-    ]
+    plan = Plan(url, members, pairs, rate / processes, paced_pairs, arguments.operator_cap)
+    workers = [context.Process(target=worker, args=(plan, index, start, results)) for index in range(processes)]
     for process in workers:
         process.start()
     start.wait()
@@ -183,6 +201,7 @@ def run_postgres(url: str, processes: int, members: int, pairs: int, cap: bool, 
     print(f"machine: {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cpu(s)")
     print(
         f"{processes} processes x {members} members, server cap {'on' if cap else 'off'},"
+        f" operator cap {'on (one lock for all servers)' if plan.operator_cap else 'off'},"
         " PostgreSQL 15 (fsync and synchronous commits on)"
     )
     print(f"saturated, {pairs} pairs each as fast as they go:")
@@ -206,11 +225,6 @@ def _cuts(latencies: list[float]) -> tuple[float, float]:
     return cuts[49] * 1000, cuts[98] * 1000
 
 
-def postgres_arguments(url: str, arguments: argparse.Namespace, cap: bool) -> tuple[Any, ...]:
-    a = arguments
-    return url, a.processes, a.members, a.pairs, cap, a.rate, a.seconds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=50, help="concurrent members (per process)")
@@ -221,6 +235,7 @@ def main() -> None:
     parser.add_argument("--url", default=None, help="an empty PostgreSQL database (default: start one)")
     parser.add_argument("--rate", type=float, default=2_000, help="pairs/s offered in total in the paced phase")
     parser.add_argument("--seconds", type=float, default=10, help="length of the paced phase")
+    parser.add_argument("--operator-cap", action="store_true", help="postgres: an operator cap too (one lock)")
     arguments = parser.parse_args()
     cap = not arguments.no_cap
     if arguments.backend == "sqlite":
@@ -228,12 +243,12 @@ def main() -> None:
             parser.error("SQLite is one process's database: --processes needs --backend postgres")
         asyncio.run(run(arguments.members, arguments.pairs, cap))
     elif arguments.url:
-        run_postgres(*postgres_arguments(arguments.url, arguments, cap))
+        run_postgres(arguments.url, arguments, cap)
     else:
         from tests.postgres import postgres_server
 
         with postgres_server(durable=True) as server:
-            run_postgres(*postgres_arguments(server.url(), arguments, cap))
+            run_postgres(server.url(), arguments, cap)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,8 @@ or COMMIT. The writer keeps its connection between batches; one lost before COMM
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
-import re
 import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -31,6 +29,7 @@ import asyncpg
 
 from bot.ledger.db import hand_over
 from bot.ledger.errors import LedgerError
+from bot.ledger.pg_sql import rowless, tagged
 
 log = logging.getLogger(__name__)
 
@@ -234,11 +233,11 @@ class Batcher:
             if len(indices) == 1:
                 op = batch[indices[0]]
                 outcomes[indices[0]] = [self._convert(record) for record in await conn.fetch(query, *op.args)]
-            elif _rowless(query):
+            elif rowless(query):
                 await conn.executemany(query, [batch[index].args for index in indices])
             else:
-                tagged = [[*batch[index].args, place] for place, index in enumerate(indices)]
-                for record in await conn.fetchmany(_tagged(query), tagged):
+                arguments = [[*batch[index].args, place] for place, index in enumerate(indices)]
+                for record in await conn.fetchmany(tagged(query), arguments):
                     place, *row = record
                     outcomes[indices[place]].append(self._convert(row))
         return outcomes
@@ -249,25 +248,6 @@ class Batcher:
 
     def _settle(self, op: Queued, result: object, error: BaseException | None) -> None:
         hand_over(op.future, op.undo, result, error, clean_up=self.clean_up)
-
-
-_PLACEHOLDER: Final = re.compile(r"\$(\d+)")
-_WRITE: Final = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
-_RETURNING: Final = re.compile(r"\bRETURNING\b", re.I)
-
-
-@functools.lru_cache(maxsize=256)
-def _rowless(query: str) -> bool:
-    """A write without RETURNING: it gives no rows, so its executions need no tags."""
-    return bool(_WRITE.match(query)) and not _RETURNING.search(query)
-
-
-@functools.lru_cache(maxsize=256)
-def _tagged(query: str) -> str:
-    """`query`'s rows, each after one more parameter: the place of the execution that gave it. (A write with
-    RETURNING becomes a data-modifying WITH, as PostgreSQL allows at the top level.)"""
-    tag = max((int(number) for number in _PLACEHOLDER.findall(query)), default=0) + 1
-    return f"WITH tagged AS ({query}) SELECT ${tag}::bigint, tagged.* FROM tagged"
 
 
 def _refused(exc: Exception) -> Exception:

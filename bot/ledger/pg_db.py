@@ -1,19 +1,19 @@
 """The ledger's database on PostgreSQL: the same `statement`/`run` interface as the SQLite `Database`, so every
 part of the `Ledger` runs unchanged on either.
 
-The parts write SQLite's SQL; `translate` turns it into PostgreSQL's: `?` and `:name` placeholders become `$n`
-(typed from the value, since PostgreSQL infers a parameter's type once per statement), `ON CONFLICT DO`
-gains the table's key, which PostgreSQL requires, and SQLite's two-argument `min(a, b)` and `iif(test, a, b)`
-become `LEAST(a, b)` and `CASE`. The schema itself is written for each database
+The parts write SQLite's SQL; `bot.ledger.pg_sql.translate` turns it into PostgreSQL's: `?` and `:name`
+placeholders become `$n` (typed from the value, since PostgreSQL infers a parameter's type once per statement),
+`ON CONFLICT DO` gains the table's key, which PostgreSQL requires, and SQLite's two-argument `min(a, b)` and
+`iif(test, a, b)` become `LEAST(a, b)` and `CASE`. The schema itself is written for each database
 (`migrations/` and `migrations_pg/`).
 
 Atomicity: SQLite runs one writer at a time; here many processes write at once.
 - Single statements are committed in batches, one transaction per batch, the statements of one text sent
-  together in one round trip (`bot.ledger.pg_batch`). A statement that checks a budget before it writes (`checked`: the hold) needs its
-  server's advisory lock (with an operator cap, which spans servers, one lock for all): the batch takes them
-  first and keeps them until it commits, and runs in READ COMMITTED, so a hold sees every hold committed before
-  it that it could compete with: holds queue one after another (across processes too), and never overspend the
-  member's allowance, the server cap or the operator cap.
+  together in one round trip (`bot.ledger.pg_batch`). A statement that checks a budget before it writes
+  (`checked`: the hold) needs its server's advisory lock (with an operator cap, which spans servers, one lock for
+  all): the batch takes them first and keeps them until it commits, and runs in READ COMMITTED, so a hold sees
+  every hold committed before it that it could compete with: holds queue one after another (across processes
+  too), and never overspend the member's allowance, the server cap or the operator cap.
 - Every other single statement (captures, releases, grants, settings) runs in the same READ COMMITTED batches:
   each touches its own rows, and day totals are adjusted in place under row locks. None can make a hold's check
   too generous: captures and releases only lower what is held (a capture takes at most its hold), grants only
@@ -24,7 +24,6 @@ Atomicity: SQLite runs one writer at a time; here many processes write at once.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 import re
@@ -39,15 +38,11 @@ from bot.ledger.db import _shielded
 from bot.ledger.errors import LedgerError
 from bot.ledger.pg import open_pool
 from bot.ledger.pg_batch import GUILD_LOCKS, MAX_ATTEMPTS, RETRYABLE, Batcher, Queued
+from bot.ledger.pg_sql import Translations
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-# Quoted strings pass through; `::` is a cast; `?` and `:name` are placeholders.
-_TOKENS: Final = re.compile(r"'(?:[^']|'')*'|::|\?|:(?P<name>[A-Za-z_]\w*)")
-_UPSERT: Final = re.compile(r"INSERT\s+INTO\s+(?P<table>\w+)(?P<middle>.*?)ON\s+CONFLICT\s+DO\s+UPDATE", re.S | re.I)
-_SCALAR_MIN: Final = re.compile(r"\bmin\((?P<args>[^(),]+,[^(),]+)\)", re.I)  # SQLite's min(a, b)
-_IIF: Final = re.compile(r"\biif\((?P<test>[^(),]+),(?P<then>[^(),]+),(?P<otherwise>[^(),]+)\)", re.I)
 _TRANSACTION_CONTROL: Final = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|END)\b", re.I)
 
 
@@ -62,94 +57,9 @@ def _guild_lock(parameters: Iterable[Any] | Mapping[str, Any]) -> str:
     return f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {_lock_key(parameters)})"
 
 
-# Named parameters that are numbers even when NULL (PostgreSQL cannot tell the type of `$1 IS NULL` alone).
-_NUMERIC_NAMES: Final = frozenset({"amount", "operator_cap", "config_allowance", "max_allowance", "billed", "cost"})
-
-
-def _cast(value: object, name: str | None = None) -> str:
-    if isinstance(value, bool):
-        return "::bigint"  # SQLite has no booleans: the parts pass 0/1 columns as ints or bools
-    if isinstance(value, int):
-        return "::bigint"
-    if isinstance(value, str):
-        return "::text"
-    if value is None and name is not None and (name.endswith("_id") or name in _NUMERIC_NAMES):
-        return "::bigint"
-    return ""  # PostgreSQL infers the type from where it is used
-
-
 def _plain(record: Any) -> tuple[Any, ...]:
     """A row as SQLite gives it: a tuple, with sums (PostgreSQL's numeric) as ints."""
     return tuple(int(value) if isinstance(value, Decimal) else value for value in record)
-
-
-def translate(
-    sql: str, parameters: Iterable[Any] | Mapping[str, Any], keys: Mapping[str, Sequence[str]]
-) -> tuple[str, list[Any]]:
-    """SQLite's SQL and parameters → PostgreSQL's. `keys` names each table's conflict columns."""
-    named = isinstance(parameters, Mapping)
-    positional = [] if named else list(parameters)
-    args: list[Any] = []
-    numbers: dict[str, int] = {}
-
-    def placeholder(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token.startswith("'") or token == "::":
-            return token
-        if token == "?":
-            value = positional[len(args)]
-            args.append(int(value) if isinstance(value, bool) else value)
-            return f"${len(args)}{_cast(value)}"
-        name = match["name"]
-        value = parameters[name]  # type: ignore[index]
-        if name not in numbers:
-            args.append(int(value) if isinstance(value, bool) else value)
-            numbers[name] = len(args)
-        return f"${numbers[name]}{_cast(value, name)}"
-
-    converted = _SCALAR_MIN.sub(lambda match: f"LEAST({match['args']})", _TOKENS.sub(placeholder, sql))
-    converted = _IIF.sub(lambda m: f"CASE WHEN {m['test']} THEN {m['then']} ELSE {m['otherwise']} END", converted)
-
-    def conflict_target(match: re.Match[str]) -> str:
-        columns = keys.get(match["table"])
-        if columns is None:
-            raise LedgerError(f"no conflict key known for table {match['table']}")
-        return f"INSERT INTO {match['table']}{match['middle']}ON CONFLICT ({', '.join(columns)}) DO UPDATE"
-
-    return _UPSERT.sub(conflict_target, converted), args
-
-
-@functools.lru_cache(maxsize=1024)
-def _names(sql: str) -> tuple[str, ...]:
-    """The named placeholders of `sql`, each once, in the order `translate` numbers them."""
-    found = (match["name"] for match in _TOKENS.finditer(sql) if match["name"])
-    return tuple(dict.fromkeys(found))
-
-
-class Translations:
-    """`translate` with its work remembered: the regular expressions run once per statement text and parameter
-    types (a hold's text is long: translating it anew each time cost more than running it)."""
-
-    def __init__(self, keys: Mapping[str, Sequence[str]], size: int = 1024) -> None:
-        self._keys = keys
-        self._size = size
-        self._queries: dict[tuple[str, tuple[str, ...]], str] = {}
-
-    def __call__(self, sql: str, parameters: Iterable[Any] | Mapping[str, Any]) -> tuple[str, list[Any]]:
-        if isinstance(parameters, Mapping):
-            values = [parameters[name] for name in _names(sql)]
-            signature = tuple(_cast(value, name) for name, value in zip(_names(sql), values, strict=True))
-        else:
-            values = list(parameters)
-            signature = ("?", *(_cast(value) for value in values))
-        query = self._queries.get((sql, signature))
-        if query is None:
-            query, args = translate(sql, parameters, self._keys)
-            if len(self._queries) >= self._size:
-                self._queries.clear()
-            self._queries[(sql, signature)] = query
-            return query, args
-        return query, [int(value) if isinstance(value, bool) else value for value in values]
 
 
 class PgConnection:

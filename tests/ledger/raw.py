@@ -14,7 +14,7 @@ import aiosqlite
 import asyncpg
 
 from bot.ledger.backends import is_postgres
-from bot.ledger.pg_db import translate
+from bot.ledger.pg_sql import translate
 
 
 class RawPostgres:

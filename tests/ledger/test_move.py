@@ -129,3 +129,29 @@ def test_the_command_says_what_it_did_and_never_shows_the_password(
     captured = capsys.readouterr()
     assert "not empty" in captured.err
     assert password not in captured.out + captured.err
+
+
+async def test_the_operators_totals_are_checked_too(tmp_path: Path, postgres_url: str, clock: Clock) -> None:
+    path = tmp_path / "bot.sqlite3"
+    await (await community(path, clock)).close()
+    async with aiosqlite.connect(path) as conn:
+        await conn.execute("UPDATE operator_days SET paid = paid + 1 WHERE paid > 0")
+        await conn.commit()
+    with pytest.raises(LedgerError, match="operator_days differs"):
+        await move_ledger(path, postgres_url)
+
+
+async def test_day_totals_of_nothing_that_an_upgrade_left_out_still_add_up(
+    tmp_path: Path, postgres_url: str, clock: Clock
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    source = await community(path, clock)
+    other_stripe = GUILD + 1  # a server whose only entries today cancel out: a row of zeros in its stripe
+    await source.release(await source.hold(guild_id=other_stripe, user_id=BOB, amount=5_000, job_id=None))
+    await source.close()
+    async with aiosqlite.connect(path) as conn:  # as SQLite's V7 rebuilt the operator's days from older history
+        deleted = await conn.execute("DELETE FROM operator_days WHERE paid = 0 AND held = 0")
+        assert deleted.rowcount == 1
+        await conn.commit()
+    report = await move_ledger(path, postgres_url)
+    assert report.derived["operator_days"] >= 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ledger.pg_db import Translations, _guild_lock, translate
+from bot.ledger.pg_db import _guild_lock
+from bot.ledger.pg_sql import Translations, translate
 
 KEYS = {"state": ["key"], "member_days": ["guild_id", "user_id", "day"]}
 

@@ -67,15 +67,32 @@ def word_failure(error: BaseException, *, for_job: bool, charged: object | None 
     Unexpected errors are logged once, with their traceback, under the incident id (`context` says where they
     happened).
     """
-    if isinstance(error, UserFacingError):
-        private, public = error.message, error.public_message
-    else:
-        incident = incident_id()
-        log.error("incident %s%s", incident, f" ({context})" if context else "", exc_info=error)
-        private = public = _("Something went wrong on our side (incident `{incident}`).", incident=incident)
+    shown = user_facing(error, context=context)
+    private, public = shown.message, shown.public_message
     if not for_job:
         return Wording(private, public)
     return Wording(_with_charge(private, charged), _with_charge(public, charged))
+
+
+class Incident(UserFacingError):
+    """An unexpected error as a member reads it: only the incident id its traceback was logged under."""
+
+    def __init__(self, incident: str) -> None:
+        super().__init__(_("Something went wrong on our side (incident `{incident}`).", incident=incident))
+        self.incident = incident
+
+
+def user_facing(error: BaseException, *, context: str = "") -> UserFacingError:
+    """`error` as it may be shown (and stored, as a failed job's error): a `UserFacingError` as it is; anything
+    else is logged once, with its traceback, under a new incident id (`context` says where it happened), and
+    becomes an `Incident` naming only that id: no internal detail reaches a member."""
+    if isinstance(error, UserFacingError):
+        return error
+    incident = incident_id()
+    log.error("incident %s%s", incident, f" ({context})" if context else "", exc_info=error)
+    shown = Incident(incident)
+    shown.__cause__ = error
+    return shown
 
 
 def _with_charge(text: Text, charged: object | None) -> Text:

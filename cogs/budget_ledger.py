@@ -17,6 +17,7 @@ from bot.ledger import Period, entries_csv
 from bot.money import Amount
 from cogs.budget_text import (
     HELD,
+    REFUNDED,
     SPENT,
     Interaction,
     balance_embed,
@@ -84,6 +85,7 @@ class BudgetLedger(commands.Cog):
             colour=discord.Colour.blurple(),
         )
         embed.add_field(name=say(SPENT), value=Amount(report.spent).render(locale))
+        embed.add_field(name=say(REFUNDED), value=Amount(report.refunded).render(locale))
         embed.add_field(name=say(HELD), value=Amount(report.held).render(locale))
         embed.add_field(name=say(_("Granted")), value=Amount(report.granted).render(locale))
         embed.add_field(name=say(_("Jobs")), value=str(report.jobs))
@@ -92,12 +94,11 @@ class BudgetLedger(commands.Cog):
             value=say(
                 _(
                     "{paid}: {captured} captured from members, {written_off} written off (billed, never received), "
-                    "{uncertain} uncertain (outcome unknown). Refunded to members since: {refunded}.",
+                    "{uncertain} uncertain (outcome unknown).",
                     paid=Amount(report.paid),
                     captured=Amount(report.captured),
                     written_off=Amount(report.written_off),
                     uncertain=Amount(report.uncertain),
-                    refunded=Amount(report.refunded),
                 )
             ),
             inline=False,

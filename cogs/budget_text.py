@@ -19,6 +19,7 @@ Interaction = discord.Interaction[IdeogramBot]
 REMAINING: Final = _("Remaining")
 SPENT: Final = _("Spent")
 HELD: Final = _("Held")
+REFUNDED: Final = _("Refunded")
 ALLOWANCE: Final = _("Allowance")
 PERIOD: Final = _("Period")
 NEXT_RESET: Final = _("Next reset")
@@ -73,8 +74,11 @@ def balance_embed(balance: Balance, title: Message, locale: object) -> discord.E
     allowance = say(
         _("{allowance} ({source})", allowance=allowance_text(balance.allowance, balance.period), source=source)
     )
-    if balance.granted:
-        allowance += "\n" + say(_("{amount} granted this period", amount=Amount(balance.granted)))
+    # Refunds of earlier periods' jobs beyond this period's spending count like a grant, shown on their own.
+    if granted := balance.granted - balance.refund_credit:
+        allowance += "\n" + say(_("{amount} granted this period", amount=Amount(granted)))
+    if balance.refund_credit:
+        allowance += "\n" + say(_("{amount} refunded this period", amount=Amount(balance.refund_credit)))
     embed.add_field(name=say(ALLOWANCE), value=allowance, inline=False)
     embed.add_field(name=say(PERIOD), value=say(period_text(balance.period, balance.period_start)))
     embed.add_field(name=say(NEXT_RESET), value=say(when_text(balance.next_reset)))

@@ -1,10 +1,11 @@
 """What a click under a result is about: the result message, the job behind it and its images, looked up again
-on every click (nothing is kept per message). A click in the moment between a result appearing and its job being
-recorded waits for the record rather than being refused."""
+on every click (nothing is kept per message). A click, or a remix reaction (`cogs.reactions`), in the moment between
+a result appearing and its job being recorded waits for the record (`recorded_result`) rather than being refused."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any, Final, cast
 
 import discord
@@ -20,6 +21,8 @@ from cogs.sources import fetch_image, fetch_message, fetched, message_images
 # record (less than Discord's 3 s to answer, so a click that opens a form can still open it).
 RECORDING_WAIT_S: Final = 2.0
 STILL_SAVING: Final = _("This result is still being saved. Try again in a moment.")
+# The start of every `custom_id` under a result (DESIGN.md): `<action>:<job_id>`.
+_ACTION_ID: Final = re.compile(r"(?:upscale|vary|remix|edit|imagine|again|info|delete):(?P<job_id>[0-9]+)(?::|$)")
 
 
 def _bot(interaction: discord.Interaction[Any]) -> IdeogramBot:
@@ -53,29 +56,42 @@ async def known_job(interaction: discord.Interaction[Any], job_id: int) -> Job:
 
 async def shown_result(interaction: discord.Interaction[Any], job_id: int) -> JobResult:
     """The job shown by the clicked message (the custom_id must name that job)."""
+    assert interaction.guild_id is not None
     message_id = (await shown_message(interaction, job_id)).id
-    result = await _bot(interaction).ledger.find_result(message_id)
+    result = await recorded_result(_bot(interaction), interaction.guild_id, job_id, message_id)
     if result is None:
-        result = await _being_recorded(interaction, job_id, message_id)
-    if result is None or result.job_id != job_id or result.guild_id != interaction.guild_id:
         raise UserFacingError(derive.UNKNOWN_JOB)
     return result
 
 
-async def _being_recorded(interaction: discord.Interaction[Any], job_id: int, message_id: int) -> JobResult | None:
-    """The result of a job of this server that is still running: posted, but not recorded yet. Waits for the
-    record (`STILL_SAVING` if it takes too long); None when the job is not one of this server's."""
-    bot = _bot(interaction)
-    job = await bot.ledger.job(job_id)
-    if job is None or job.guild_id != interaction.guild_id:
+async def recorded_result(bot: IdeogramBot, guild_id: int, job_id: int, message_id: int) -> JobResult | None:
+    """The job `job_id` of this server as the result the message `message_id` shows, for a click or a reaction on
+    it; None when that message shows no such job. A job still running, its result posted but not recorded yet, is
+    waited for (`STILL_SAVING` when the record takes longer than `RECORDING_WAIT_S`)."""
+    result = await bot.ledger.find_result(message_id)
+    if result is None:
+        job = await bot.ledger.job(job_id)
+        if job is None or job.guild_id != guild_id:
+            return None
+        if job.status == "running":
+            try:
+                async with asyncio.timeout(RECORDING_WAIT_S):
+                    await bot.jobs.recorded(message_id)
+            except TimeoutError:
+                raise UserFacingError(STILL_SAVING) from None
+        result = await bot.ledger.find_result(message_id)
+    if result is None or result.job_id != job_id or result.guild_id != guild_id:
         return None
-    if job.status == "running":
-        try:
-            async with asyncio.timeout(RECORDING_WAIT_S):
-                await bot.jobs.recorded(message_id)
-        except TimeoutError:
-            raise UserFacingError(STILL_SAVING) from None
-    return await bot.ledger.find_result(message_id)
+    return result
+
+
+def shown_job_id(message: discord.Message) -> int | None:
+    """The job whose actions are under `message` (every `custom_id` there starts `<action>:<job_id>`), if any."""
+    for row in message.components:
+        for item in getattr(row, "children", ()):
+            if (match := _ACTION_ID.match(getattr(item, "custom_id", None) or "")) is not None:
+                return int(match["job_id"])
+    return None
 
 
 async def input_image(

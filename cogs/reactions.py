@@ -18,6 +18,7 @@ from bot.jobs import JobSpec, derive
 from bot.jobs.repeats import RepeatGuard
 from bot.jobs.runner import JobEnd
 from bot.ledger import JobResult
+from cogs.clicked import recorded_result, shown_job_id
 from cogs.feedback import REFUSAL_LIFETIME_S
 from cogs.output import ReplyOutput
 from cogs.sources import IMAGE_GONE, fetched, message_images, role_ids
@@ -64,38 +65,63 @@ class Reactions(commands.Cog):
             return "by a bot"
         if payload.message_author_id is not None and self.bot.user and payload.message_author_id != self.bot.user.id:
             return "not a result"
+        message: discord.Message | None = None
         source = await self.bot.ledger.find_result(payload.message_id)
-        if source is None:
-            return "not a result"
+        if source is None:  # perhaps a result posted a moment ago whose job is still being recorded
+            message = await self._fetch(payload)
+            job_id = None if message is None else shown_job_id(message)
+            if message is None or job_id is None:
+                return "not a result"
+            try:  # wait for the record, as a click does
+                source = await recorded_result(self.bot, payload.guild_id, job_id, message.id)
+            except UserFacingError as error:  # still not recorded: try again in a moment
+                await self._output(message, member).refused(error, context=f"reaction remix by {payload.user_id}")
+                return "refused"
+            if source is None:
+                return "not a result"
         key = (payload.message_id, payload.user_id)
         if self.repeats.is_repeat(key):
             return "repeated"
         end: JobEnd | Literal["message gone"] = "refused"
         try:
-            end = await self._remix(payload, member, source, number)
+            end = await self._remix(payload, member, source, number, message)
         finally:
             if end != "delivered":  # refused or failed: the member may react again at once
                 self.repeats.forget(key)
         return "remixed" if end in ("delivered", "failed") else "message gone" if end == "message gone" else "refused"
 
     async def _remix(
-        self, payload: discord.RawReactionActionEvent, member: discord.Member, source: JobResult, number: int
+        self,
+        payload: discord.RawReactionActionEvent,
+        member: discord.Member,
+        source: JobResult,
+        number: int,
+        message: discord.Message | None,
     ) -> JobEnd | Literal["message gone"]:
-        try:
-            channel = self.bot.get_channel(payload.channel_id) or await self.bot.fetch_channel(payload.channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
-                return "message gone"
-            # Fetched again, not taken from a cache: attachment URLs expire, and the result may predate a restart.
-            message = await channel.fetch_message(payload.message_id)
-        except (discord.NotFound, discord.Forbidden):
+        message = message or await self._fetch(payload)
+        if message is None:
             return "message gone"
-        output = ReplyOutput(message, member, _upload_limit(message), refusal_lifetime_s=self.refusal_lifetime_s)
+        output = self._output(message, member)
         try:
             spec = self._spec(payload, source, message, number)
         except Exception as error:  # the reaction can't become a job: no such image, no prompt
             await output.refused(error, context=f"reaction remix by {payload.user_id}")
             return "refused"
         return await self.bot.jobs.submit(spec, output)
+
+    def _output(self, message: discord.Message, member: discord.Member) -> ReplyOutput:
+        return ReplyOutput(message, member, _upload_limit(message), refusal_lifetime_s=self.refusal_lifetime_s)
+
+    async def _fetch(self, payload: discord.RawReactionActionEvent) -> discord.Message | None:
+        """The reacted message, fetched again rather than taken from a cache: attachment URLs expire, and the result
+        may predate a restart. None when it is gone (or out of the bot's sight)."""
+        try:
+            channel = self.bot.get_channel(payload.channel_id) or await self.bot.fetch_channel(payload.channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                return None
+            return await channel.fetch_message(payload.message_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
 
     def _spec(
         self, payload: discord.RawReactionActionEvent, source: JobResult, message: discord.Message, number: int

@@ -1,9 +1,11 @@
-"""Fixtures shared by every test directory: a real PostgreSQL server, once per session."""
+"""Fixtures shared by every test directory: a real PostgreSQL server, once per session, and `db_path`, which runs
+a ledger test on both backends."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -49,3 +51,11 @@ async def postgres_databases(postgres: PostgresServer) -> AsyncIterator[Callable
 async def postgres_url(postgres_databases: Callable[[], Awaitable[str]]) -> str:
     """The URL of a new, empty database of its own for this test, dropped after it."""
     return await postgres_databases()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the ledger lives: a SQLite file, or (the same tests again) a PostgreSQL database of its own."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return tmp_path / "data" / "bot.sqlite3"

@@ -29,6 +29,8 @@ STORED: Final[tuple[Message, ...]] = (
     # bot/jobs/runner.py: a hold released while waiting for the API; a job cancelled by a shutdown.
     _("cancelled while waiting for the image service"),
     _("cancelled at shutdown"),
+    # bot/jobs/runner.py: a job that failed unexpectedly stores the `bot.errors.Incident` its member was told
+    # ("Incident: Something went wrong on our side (incident `…`)."), a message of bot/errors.py already.
     # bot/jobs/runner.py: a delivered job whose record could not be written (RECORD_FAILED).
     _("the result was posted and charged, but recording it failed"),
     # bot/ledger/budgets.py: a member's own allowance changed (the entry shown in /budget show).

@@ -29,7 +29,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Final, Literal
 
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, user_facing
 from bot.i18n import _
 from bot.ideogram import IdeogramClient, check_options
 from bot.images import check_announced
@@ -234,6 +234,9 @@ class JobRunner:
     async def _fail(self, run: Run, error: BaseException, *, reason: str | None = None) -> JobEnd:
         """Before the result was posted: the member is charged nothing (the hold was settled on the way out)."""
         log.info("%s failed: %s", run.context, type(error).__name__)
+        # An unexpected error is logged here under an incident id, which the member is told and the job stores
+        # (shown by /job in the reader's language), never the exception's own words.
+        error = user_facing(error, context=run.context)
         if run.job_id is not None:
             error_text = reason or f"{type(error).__name__}: {error}"
             await _quietly(self._ledger.fail_job(run.job_id, error=error_text[:500]))

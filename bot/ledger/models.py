@@ -34,8 +34,9 @@ class Balance:
 
     `spent` is what was captured (never holds) less what was refunded this period, `held` is reserved by jobs
     in flight, `granted` is this period's grants (negative when more was deducted than given), plus refunds of
-    earlier periods' jobs beyond this period's spending (so `spent` is never negative). `remaining` = allowance
-    + granted − spent − held, shown as zero when that is negative.
+    earlier periods' jobs beyond this period's spending (so `spent` is never negative): that part is also
+    `refund_credit`, so a reply can show it apart from grants. `remaining` = allowance + granted − spent − held,
+    shown as zero when that is negative.
     """
 
     remaining: int
@@ -48,6 +49,7 @@ class Balance:
     period_start: datetime
     next_reset: datetime | None
     allowance_role_id: int | None = None  # the role the allowance comes from (`allowance_source == "role"`)
+    refund_credit: int = 0  # the part of `granted` that is refunds beyond this period's spending
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,8 @@ class Spender:
 class Report:
     """A server's totals for one period; `jobs` counts captures, `top_spenders` is sorted by spent.
 
-    `spent` is what members spent (captured − refunded). `captured`, `written_off` (billed by the provider,
+    `spent` is what members spent (captured − refunded, never below zero: refunds of earlier periods' jobs can
+    exceed this period's captures; `refunded` has them all). `captured`, `written_off` (billed by the provider,
     never received by the member) and `uncertain` (the outcome unknown) are what was paid to the provider:
     `paid`. Refunds return money to members; the provider keeps it.
     """

@@ -41,6 +41,7 @@ class Reports:
             period_start=from_us(start),
             next_reset=None if reset is None else from_us(reset),
             allowance_role_id=None if role_id is None else int(role_id),
+            refund_credit=credit,
         )
 
     async def report(self, guild_id: int, period: Period | None = None, *, top: int = 10) -> Report:
@@ -67,7 +68,7 @@ class Reports:
                 period=period,
                 period_start=from_us(start),
                 next_reset=None if reset is None else from_us(reset),
-                spent=captured - refunded,
+                spent=max(0, captured - refunded),
                 captured=captured,
                 refunded=refunded,
                 written_off=written_off,

@@ -3,10 +3,23 @@ end to end: the real bot, fake Discord, fake image API, real SQLite."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.e2e.conftest import World
-from tests.e2e.test_budget import command, fields, ledger, parse_csv, private_message, reply_text, spend
+from tests.e2e.test_budget import (
+    MovableClock,
+    command,
+    fields,
+    ledger,
+    parse_csv,
+    private_message,
+    reply_text,
+    spend,
+)
+
+CSV_COLUMNS = ["id", "created_at", "kind", "amount_usd", "member_id", "actor_id", "job_id", "reason"]
 
 
 async def test_refund_returns_a_jobs_charge_once_and_is_refused_after(running: World) -> None:
@@ -26,13 +39,44 @@ async def test_refund_returns_a_jobs_charge_once_and_is_refused_after(running: W
 
     report = await private_message(await command(running, mod, "budget report"))
     values = fields(report)
-    assert values["Spent"] == "$0.00"
+    assert (values["Spent"], values["Refunded"]) == ("$0.00", "$0.06")
     assert values["Paid to the provider"].startswith("$0.06: $0.06 captured from members, $0.00 written off")
-    assert "Refunded to members since: $0.06." in values["Paid to the provider"]
     _, rows = parse_csv(report)
     refunds = [r for r in rows if r["kind"] == "refund"]
     assert [(r["amount_usd"], r["member_id"], r["actor_id"], r["job_id"]) for r in refunds] == [
         ("0.06", str(running.member.id), str(mod.id), str(job_id))
+    ]
+
+
+async def test_refunding_last_months_job_shows_as_refunded_not_as_negative_spending(world: World) -> None:
+    clock = MovableClock(datetime(2031, 1, 30, 12, 0, tzinfo=UTC))
+    await world.start_bot(clock=clock)
+    await spend(world, world.member, images=2)  # $0.06 in January
+    (job_id,) = {e.job_id for e in await ledger(world).entries(world.guild.id) if e.kind == "capture"}
+    clock.move_to(datetime(2031, 2, 2, 9, 0, tzinfo=UTC))
+    await spend(world, world.member, images=1)  # $0.03 in February
+    await reply_text(world, world.moderator, "budget grant", user=world.member, amount="0.50")
+    await reply_text(world, world.moderator, "budget refund", job=job_id)  # January's job, refunded in February
+
+    # The member: nothing spent (not -$0.03), the refund on its own line, and the numbers add up:
+    # $1.00 allowance + $0.50 granted + $0.03 refunded beyond this month's spending − $0.00 spent = $1.53.
+    for who, name in ((world.member, "balance"), (world.moderator, "budget show")):
+        options = {"user": world.member} if name == "budget show" else {}
+        values = fields(await private_message(await command(world, who, name, **options)))
+        assert (values["Spent"], values["Held"], values["Remaining"]) == ("$0.00", "$0.00", "$1.53")
+        assert "$0.50 granted this period" in values["Allowance"]
+        assert "$0.03 refunded this period" in values["Allowance"]
+
+    report = await private_message(await command(world, world.moderator, "budget report"))
+    values = fields(report)
+    assert (values["Spent"], values["Refunded"], values["Granted"]) == ("$0.00", "$0.06", "$0.50")
+    assert values["Paid to the provider"].startswith("$0.03: $0.03 captured from members")
+    assert "-" not in "".join(values.values())
+    _, rows = parse_csv(report)
+    assert list(rows[0]) == CSV_COLUMNS
+    assert [(r["kind"], r["amount_usd"], r["job_id"]) for r in rows if r["kind"] in ("capture", "refund")] == [
+        ("capture", "0.03", rows[0]["job_id"]),
+        ("refund", "0.06", str(job_id)),
     ]
 
 

@@ -1,5 +1,6 @@
-"""A result is posted a moment before the job behind it is charged and recorded. A click in that moment waits
-for the record and then does what it says, instead of being refused as "no longer known"."""
+"""A result is posted a moment before the job behind it is charged and recorded. A click (or a remix reaction) in
+that moment waits for the record and then does what it says, instead of being refused as "no longer known"
+(or ignored as "not a result")."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from cogs.clicked import RECORDING_WAIT_S, STILL_SAVING
 from tests.e2e.conftest import World
 from tests.e2e.results_support import UPSCALE_ROUTE, reply_result
+from tests.e2e.test_reactions import REMIX_ROUTE, react, replies_to
 from tests.fakes.discord import FakeMessage
 
 
@@ -73,4 +75,34 @@ async def test_a_record_that_takes_too_long_gets_try_again(running: World, monke
     click = await running.discord.click(result, running.member, f"upscale:{job_id}:1")
     assert await running.private_reply(click) == str(STILL_SAVING) + " Nothing was charged."
     assert RECORDING_WAIT_S < 3  # a click that opens a form must answer within Discord's 3 s
+    recording.release()
+
+
+async def test_a_reaction_before_the_job_is_recorded_waits_for_it(
+    running: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = Recording(running, monkeypatch)
+    result, _job_id = await posted_not_recorded(running)
+    reaction = asyncio.create_task(react(running, result, running.moderator, "🔁"))
+    waiting = asyncio.create_task(recording.awaited.wait())
+    done, _ = await asyncio.wait({reaction, waiting}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    assert waiting in done, reaction.result() if reaction in done else "the reaction neither waited nor answered"
+
+    recording.release()
+    assert await reaction == "remixed"
+    assert [r.path for r in running.ideogram.api_requests].count(REMIX_ROUTE) == 1
+    [remix] = replies_to(running, result)
+    assert remix.attachments
+
+
+async def test_a_reaction_whose_record_takes_too_long_gets_try_again(
+    running: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cogs.clicked.RECORDING_WAIT_S", 0.01)
+    recording = Recording(running, monkeypatch)
+    result, _job_id = await posted_not_recorded(running)
+    assert await react(running, result, running.moderator, "🔁") == "refused"
+    [refusal] = replies_to(running, result)
+    assert refusal.content == f"{running.moderator.mention} {STILL_SAVING} Nothing was charged."
+    assert REMIX_ROUTE not in [r.path for r in running.ideogram.api_requests]
     recording.release()

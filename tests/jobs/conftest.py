@@ -1,4 +1,5 @@
-"""The runner's tests: a real ledger in tmp_path and the fake image service of `test_runner`."""
+"""The runner's tests: a real ledger (in tmp_path, or in PostgreSQL too) and the fake image service of
+`test_runner`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from tests.jobs.test_runner import DOLLAR, FakeImageService
 
 
 @pytest.fixture
-async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    opened = await Ledger.open(tmp_path / "bot.sqlite3", default_allowance=DOLLAR, default_period="month")
+def ledger_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """SQLite; a test about money (holds, settlements) runs on PostgreSQL too (`test_runner.ON_BOTH_BACKENDS`)."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return tmp_path / "bot.sqlite3"
+
+
+@pytest.fixture
+async def ledger(ledger_location: Path | str) -> AsyncIterator[Ledger]:
+    opened = await Ledger.open(ledger_location, default_allowance=DOLLAR, default_period="month")
     yield opened
     await opened.close()
 

@@ -42,14 +42,6 @@ def sqlite_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "bot.sqlite3"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """Where the ledger lives: a SQLite file, or (the same tests again) a PostgreSQL database of its own."""
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
-    return tmp_path / "data" / "bot.sqlite3"
-
-
 @pytest.fixture
 async def ledger(db_path: Path | str, clock: Clock) -> AsyncIterator[Ledger]:
     opened = await Ledger.open(db_path, default_allowance=DOLLAR, default_period="month", clock=clock)

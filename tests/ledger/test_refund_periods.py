@@ -29,6 +29,7 @@ async def test_refunding_last_months_job_gives_the_money_back_this_month(ledger:
     balance = await ledger.balance(GUILD, ALICE)
     assert balance.remaining == DOLLAR + 2 * PRICE
     assert balance.spent == 0  # never below nothing: the credit shows as given back this period
+    assert balance.refund_credit == 2 * PRICE  # part of `granted`, shown apart as refunded
     assert balance.allowance + balance.granted - balance.spent - balance.held == balance.remaining
     # It can be spent now, in one hold (the same statement that guards every job).
     await ledger.hold(guild_id=GUILD, user_id=ALICE, amount=DOLLAR + 2 * PRICE, job_id=await new_job(ledger))
@@ -39,6 +40,7 @@ async def test_refunding_last_months_job_gives_the_money_back_this_month(ledger:
     assert (refund.period, refund.period_start.month) == ("month", 4)
     april = await ledger.report(GUILD, "month")
     assert (april.captured, april.refunded, april.paid) == (0, 2 * PRICE, 0)  # the provider kept March's payment
+    assert april.spent == 0  # never below nothing here either
 
 
 async def test_a_refund_in_the_same_period_lowers_what_was_spent(ledger: Ledger, clock: Clock) -> None:
@@ -47,6 +49,7 @@ async def test_a_refund_in_the_same_period_lowers_what_was_spent(ledger: Ledger,
     await ledger.refund(job, actor_id=MOD)
     balance = await ledger.balance(GUILD, ALICE)
     assert (balance.spent, balance.granted, balance.remaining) == (PRICE, 0, DOLLAR - PRICE)
+    assert balance.refund_credit == 0  # within this period's spending: it lowers what was spent
     report = await ledger.report(GUILD, "month")
     assert (report.spent, report.captured, report.refunded, report.paid) == (PRICE, 3 * PRICE, 2 * PRICE, 3 * PRICE)
 

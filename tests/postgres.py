@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -181,9 +181,10 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def postgres_server(*, durable: bool = False) -> Iterator[PostgresServer]:
+def postgres_server(*, durable: bool = False, settings: Mapping[str, str] | None = None) -> Iterator[PostgresServer]:
     """Initialise and start a server in a fresh temporary directory; stop it and remove the directory after.
     `durable`: fsync and synchronous commits on, as in production (benchmarks); tests run without them.
+    `settings`: more server settings (`postgresql.conf` names and values).
 
     Raises `PostgresUnavailable` when the binaries are missing.
     """
@@ -195,6 +196,7 @@ def postgres_server(*, durable: bool = False) -> Iterator[PostgresServer]:
         if run_as.is_other:
             os.chown(root, run_as.uid, run_as.gid)
         server = PostgresServer(bin_dir, root, run_as, durable=durable)
+        server.settings.update(settings or {})
         server.initialise()
         server.start()
         try:

@@ -59,11 +59,13 @@ class _Ungroup(Exception):
 
 
 class _Retry(Exception):
-    """The batch's transaction hit a deadlock or serialization failure: run it again."""
+    """The batch's transaction hit a deadlock or serialization failure, or lost its connection before COMMIT:
+    nothing of it landed, so it runs again."""
 
 
 class Batcher:
-    """The writer: takes `Queued` statements from `submit` and commits them in batches on the pool's connections."""
+    """The writer: takes `Queued` statements from `submit` and commits them in batches on one of the pool's
+    connections, which it keeps."""
 
     def __init__(self, pool: Any, convert: Callable[[Any], Any], max_batch: int = MAX_BATCH) -> None:
         self._pool = pool
@@ -159,6 +161,8 @@ class Batcher:
         session's snapshots.) A batch of one statement text that needs no lock is sent without BEGIN and COMMIT:
         one statement commits by itself, and a pipeline of them (asyncpg's `fetchmany`, ended by one Sync) is one
         implicit transaction that PostgreSQL commits or rolls back whole."""
+        if len(failed) == len(batch):
+            return [failed[index] for index in range(len(batch))]  # nothing left to run
         locks = sorted({op.lock for index, op in enumerate(batch) if op.lock is not None and index not in failed})
         begin = ";".join(["BEGIN", *(f"SELECT pg_advisory_xact_lock({GUILD_LOCKS}, {key})" for key in locks)])
         texts = {op.query for index, op in enumerate(batch) if index not in failed}

@@ -29,7 +29,7 @@ import asyncpg
 
 from bot.ledger.db import hand_over
 from bot.ledger.errors import LedgerError
-from bot.ledger.pg_sql import rowless, tagged
+from bot.ledger.pg_sql import ordered, rowless, tagged
 
 log = logging.getLogger(__name__)
 
@@ -234,9 +234,10 @@ class Batcher:
             groups.setdefault(op.query, []).append(index)
         outcomes: list[Any] = [[] for _ in batch]
         for query, indices in groups.items():
-            if len(indices) == 1:
-                op = batch[indices[0]]
-                outcomes[indices[0]] = [self._convert(record) for record in await conn.fetch(query, *op.args)]
+            if len(indices) == 1 or ordered(query):
+                for index in indices:
+                    records = await conn.fetch(query, *batch[index].args)
+                    outcomes[index] = [self._convert(record) for record in records]
             elif rowless(query):
                 await conn.executemany(query, [batch[index].args for index in indices])
             else:

@@ -103,12 +103,24 @@ class Translations:
 _PLACEHOLDER: Final = re.compile(r"\$(\d+)")
 _WRITE: Final = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
 _RETURNING: Final = re.compile(r"\bRETURNING\b", re.I)
+_ORDER_BY: Final = re.compile(r"\bORDER\s+BY\b", re.I)
 
 
 @functools.lru_cache(maxsize=256)
 def rowless(query: str) -> bool:
     """A write without RETURNING: it gives no rows, so its executions need no tags."""
     return bool(_WRITE.match(query)) and not _RETURNING.search(query)
+
+
+@functools.lru_cache(maxsize=256)
+def ordered(query: str) -> bool:
+    """Whether the query itself sorts its rows (an ORDER BY outside every parenthesis). Such statements run one
+    at a time: SQL does not promise that `tagged`'s outer SELECT keeps the order of the rows it wraps."""
+    for match in _ORDER_BY.finditer(query):
+        before = query[: match.start()]
+        if before.count("(") == before.count(")"):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=256)

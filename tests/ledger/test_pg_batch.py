@@ -15,7 +15,8 @@ from bot.ledger.pg_db import PgDatabase
 UPSERT = "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = state.value || excluded.value"
 APPEND = UPSERT + " RETURNING value"
 INSERT = "INSERT INTO state (key, value) VALUES (?, ?)"
-FROM_KEY = "SELECT key FROM state WHERE key >= ? ORDER BY key"
+FROM_KEY = "SELECT key FROM state WHERE key >= ?"  # pipelined with its kind (in no particular order)
+SORTED_FROM_KEY = FROM_KEY + " ORDER BY key DESC"  # one at a time, so the order holds
 
 
 @pytest.fixture
@@ -31,7 +32,9 @@ async def test_statements_of_one_text_each_get_their_own_rows(db: PgDatabase) ->
     for key in ("b", "c", "d"):
         await db.statement(INSERT, (key, key))
     rows = await asyncio.gather(*(db.statement(FROM_KEY, (start,)) for start in ("e", "d", "a", "c")))
-    assert rows == [[], [("d",)], [("b",), ("c",), ("d",)], [("c",), ("d",)]]
+    assert [sorted(each) for each in rows] == [[], [("d",)], [("b",), ("c",), ("d",)], [("c",), ("d",)]]
+    rows = await asyncio.gather(*(db.statement(SORTED_FROM_KEY, (start,)) for start in ("d", "a")))
+    assert rows == [[("d",)], [("d",), ("c",), ("b",)]]
 
 
 async def test_statements_of_one_text_see_the_ones_queued_before_them(db: PgDatabase) -> None:

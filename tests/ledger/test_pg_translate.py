@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.ledger.pg_db import _guild_lock
-from bot.ledger.pg_sql import Translations, translate
+from bot.ledger.pg_sql import Translations, ordered, translate
 
 KEYS = {"state": ["key"], "member_days": ["guild_id", "user_id", "day"]}
 
@@ -57,3 +57,17 @@ def test_remembered_translations_equal_fresh_ones(sql: str, parameters: object) 
     remembered = Translations(KEYS)
     for _ in range(2):  # the second call takes the remembered query
         assert remembered(sql, parameters) == translate(sql, parameters, KEYS)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("query", "sorted_rows"),
+    [
+        ("SELECT key FROM state WHERE key >= $1 ORDER BY key", True),
+        ("SELECT key FROM state ORDER BY key LIMIT $1 OFFSET $2", True),
+        ("SELECT a FROM (SELECT a FROM t ORDER BY a LIMIT 1) AS one", False),
+        ("WITH r AS (SELECT role_id FROM roles ORDER BY amount DESC LIMIT 1) INSERT INTO x SELECT * FROM r", False),
+        ("UPDATE jobs SET status = $1 WHERE id = $2", False),
+    ],
+)
+def test_statements_that_sort_their_rows_are_told_apart(query: str, sorted_rows: bool) -> None:
+    assert ordered(query) is sorted_rows

@@ -15,6 +15,7 @@ from bot.errors import UserFacingError
 from bot.i18n import _
 from bot.jobs import ImageSource, derive
 from bot.ledger import Job, JobResult
+from cogs.layout import IMAGE_ACTIONS, RESULT_ACTIONS
 from cogs.sources import fetch_image, fetch_message, fetched, message_images
 
 # A result is posted a moment before its job is charged and recorded; a click in between waits this long for the
@@ -22,7 +23,7 @@ from cogs.sources import fetch_image, fetch_message, fetched, message_images
 RECORDING_WAIT_S: Final = 2.0
 STILL_SAVING: Final = _("This result is still being saved. Try again in a moment.")
 # The start of every `custom_id` under a result (DESIGN.md): `<action>:<job_id>`.
-_ACTION_ID: Final = re.compile(r"(?:upscale|vary|remix|edit|imagine|again|info|delete):(?P<job_id>[0-9]+)(?::|$)")
+_ACTION_ID: Final = re.compile(rf"(?:{IMAGE_ACTIONS}|{RESULT_ACTIONS}):(?P<job_id>[0-9]+)(?::|$)")
 
 
 def _bot(interaction: discord.Interaction[Any]) -> IdeogramBot:

@@ -20,6 +20,11 @@ import discord
 from bot.i18n import Message, _
 from bot.jobs import JobSpec, Result
 
+# The actions of DESIGN.md's `custom_id`s, as regular-expression alternatives: per image (buttons), per select,
+# and for the whole result. The persistent items (`cogs/results.py`) and the look-ups of `cogs/clicked.py` use them.
+IMAGE_ACTIONS: Final = "upscale|vary|remix|edit|imagine"
+SELECT_ACTIONS: Final = "upscale|vary|remix"
+RESULT_ACTIONS: Final = "again|info|delete"
 MAX_IMAGE_ROWS: Final = 4  # the fifth row is the whole result's
 MAX_DESCRIPTION_BUTTONS: Final = 5
 # Labels, rendered in the server's language; per-image ones take `number` (`with_params`).

@@ -26,7 +26,18 @@ from bot.ledger import JobResult
 from cogs.click_output import ClickOutput
 from cogs.clicked import input_image, known_job, shown_message, shown_result
 from cogs.feedback import refuse_unserved, report_error
-from cogs.layout import AGAIN_LABEL, EDIT_LABEL, IMAGINE_LABEL, REMIX_LABEL, UPSCALE_LABEL, VARY_LABELS, numbered
+from cogs.layout import (
+    AGAIN_LABEL,
+    EDIT_LABEL,
+    IMAGE_ACTIONS,
+    IMAGINE_LABEL,
+    REMIX_LABEL,
+    RESULT_ACTIONS,
+    SELECT_ACTIONS,
+    UPSCALE_LABEL,
+    VARY_LABELS,
+    numbered,
+)
 from cogs.modals import EditModal, RemixModal
 from cogs.result_info import info_embed
 from cogs.sources import fetch_message, input_file, requester
@@ -215,7 +226,7 @@ class _Clicked(discord.ui.DynamicItem[discord.ui.Item[Any]], template=r"(?!)"):
 
 class ImageButton(
     _Clicked,
-    template=r"(?P<action>upscale|vary|remix|edit|imagine):(?P<job_id>[0-9]+):(?P<number>[0-9]+)(?::(?P<variant>subtle|strong))?",
+    template=rf"(?P<action>{IMAGE_ACTIONS}):(?P<job_id>[0-9]+):(?P<number>[0-9]+)(?::(?P<variant>subtle|strong))?",
 ):
     """Upscale N, Vary N subtle/strong, Remix N, Edit N; Imagine N under a /describe result."""
 
@@ -225,7 +236,7 @@ class ImageButton(
 
 
 class ImageSelect(
-    _Clicked, template=r"(?P<action>upscale|vary|remix):(?P<job_id>[0-9]+)(?::(?P<variant>subtle|strong))?"
+    _Clicked, template=rf"(?P<action>{SELECT_ACTIONS}):(?P<job_id>[0-9]+)(?::(?P<variant>subtle|strong))?"
 ):
     """The per-action select of a result with more than 4 images; its values are image numbers."""
 
@@ -236,7 +247,7 @@ class ImageSelect(
         await run_image_action(interaction, m["action"], int(m["job_id"]), number, m["variant"])
 
 
-class ResultButton(_Clicked, template=r"(?P<action>again|info|delete):(?P<job_id>[0-9]+)"):
+class ResultButton(_Clicked, template=rf"(?P<action>{RESULT_ACTIONS}):(?P<job_id>[0-9]+)"):
     """Again (same settings, new seed), Info (private) and Delete (author or moderator)."""
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

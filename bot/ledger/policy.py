@@ -10,16 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
 
 import aiosqlite
 
 from bot.blocklist import normalise
+from bot.ledger.cache import DEFAULT_TTL_S, ReadCache
 from bot.ledger.context import Context
 from bot.ledger.db import transaction
 from bot.ledger.sqlite import policy as sql
-
-DEFAULT_TTL_S: Final = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,27 +38,16 @@ class Policy:
     def __init__(
         self, context: Context, *, ttl_s: float = DEFAULT_TTL_S, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
-        self._context = context
         self._db = context.db
-        self._ttl_s = ttl_s
-        self._monotonic = monotonic
-        self._cache: dict[int, tuple[float, int, ServerPolicy]] = {}  # when read, `policy_writes` then, policy
+        # Counted in the context, since `Budgets.set_moderator_roles` writes a policy table too.
+        self._cache: ReadCache[int, ServerPolicy] = ReadCache(context.policy_writes, ttl_s=ttl_s, monotonic=monotonic)
 
     async def get(self, guild_id: int) -> ServerPolicy:
-        cached = self._cache.get(guild_id)
-        now = self._monotonic()
-        writes = self._context.policy_writes[guild_id]
-        if cached is not None and cached[1] == writes and now - cached[0] < self._ttl_s:
-            return cached[2]
-        policy = await self._db.run(lambda conn: _read(conn, guild_id))
-        if writes == self._context.policy_writes[guild_id]:  # a read that overlapped a write is not cached
-            self._cache[guild_id] = (now, writes, policy)
-        return policy
+        return await self._cache.get(guild_id, lambda: self._db.run(lambda conn: _read(conn, guild_id)))
 
     def invalidate(self, guild_id: int) -> None:
         """Forget the cached policy (any part that writes a policy table calls `Context.policy_changed`)."""
-        self._context.policy_changed(guild_id)
-        self._cache.pop(guild_id, None)
+        self._cache.forget(guild_id)
 
     async def add_channel(self, guild_id: int, channel_id: int) -> None:
         await self._write(guild_id, sql.ADD_CHANNEL, (guild_id, channel_id))

@@ -85,8 +85,9 @@ class Translations:
 
     def __call__(self, sql: str, parameters: Iterable[Any] | Mapping[str, Any]) -> tuple[str, list[Any]]:
         if isinstance(parameters, Mapping):
-            values = [parameters[name] for name in _names(sql)]
-            signature = tuple(_cast(value, name) for name, value in zip(_names(sql), values, strict=True))
+            names = _names(sql)
+            values = [parameters[name] for name in names]
+            signature = tuple(_cast(value, name) for name, value in zip(names, values, strict=True))
         else:
             values = list(parameters)
             signature = ("?", *(_cast(value) for value in values))

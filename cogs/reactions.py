@@ -79,15 +79,10 @@ class Reactions(commands.Cog):
                 return "refused"
             if source is None:
                 return "not a result"
-        key = (payload.message_id, payload.user_id)
-        if self.repeats.is_repeat(key):
-            return "repeated"
-        end: JobEnd | Literal["message gone"] = "refused"
-        try:
-            end = await self._remix(payload, member, source, number, message)
-        finally:
-            if end != "delivered":  # refused or failed: the member may react again at once
-                self.repeats.forget(key)
+        with self.repeats.attempt((payload.message_id, payload.user_id)) as attempt:
+            if attempt is None:
+                return "repeated"
+            attempt.end = end = await self._remix(payload, member, source, number, message)
         return "remixed" if end in ("delivered", "failed") else "message gone" if end == "message gone" else "refused"
 
     async def _remix(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any, Final, Self, cast
 
 import discord
@@ -20,7 +19,7 @@ from bot.app import IdeogramBot
 from bot.errors import UserFacingError
 from bot.i18n import Message, _
 from bot.jobs import ImageSource, JobSpec, derive
-from bot.jobs.repeats import RepeatGuard
+from bot.jobs.repeats import Attempt, RepeatGuard
 from bot.jobs.runner import JobEnd
 from bot.ledger import JobResult
 from cogs.click_output import ClickOutput
@@ -64,26 +63,15 @@ async def _acknowledge(interaction: discord.Interaction[Any]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _once(interaction: discord.Interaction[Any], key: str) -> AsyncIterator[_Attempt | None]:
-    """The first click on `key` by this member within the repeat window: yields an `_Attempt` (None for a repeat,
-    which starts nothing). Unless the attempt delivers a job, it is forgotten, so a retry is not a repeat."""
+async def _once(interaction: discord.Interaction[Any], key: str) -> AsyncIterator[Attempt | None]:
+    """The first click on `key` by this member within the repeat window: yields an `Attempt` (None for a repeat,
+    which starts nothing); see `RepeatGuard.attempt`."""
     cog = _bot(interaction).get_cog(Results.__cog_name__)
-    repeats = cog.repeats if isinstance(cog, Results) else None
-    member_key = (interaction.user.id, key)
-    if repeats is not None and repeats.is_repeat(member_key):
-        yield None
+    if not isinstance(cog, Results):
+        yield Attempt()
         return
-    attempt = _Attempt()
-    try:
+    with cog.repeats.attempt((interaction.user.id, key)) as attempt:
         yield attempt
-    finally:
-        if repeats is not None and attempt.end != "delivered":
-            repeats.forget(member_key)
-
-
-@dataclass
-class _Attempt:
-    end: JobEnd | None = None  # how the job it started ended; None: it started none
 
 
 async def run_image_action(

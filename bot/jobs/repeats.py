@@ -5,10 +5,19 @@ can try again at once (after a moderator raised their budget, say)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Final
 
 REPEAT_WINDOW_S: Final = 10.0
+
+
+@dataclass
+class Attempt:
+    """One attempt `RepeatGuard.attempt` let through; `end`: how the job it started ended (None: it started none)."""
+
+    end: str | None = None
 
 
 class RepeatGuard:
@@ -32,3 +41,17 @@ class RepeatGuard:
     def forget(self, key: Hashable) -> None:
         """`key`'s attempt delivered nothing (it was refused or failed): a retry is not a repeat."""
         self._seen.pop(key, None)
+
+    @contextmanager
+    def attempt(self, key: Hashable) -> Iterator[Attempt | None]:
+        """The first attempt at `key` within the window: yields an `Attempt` to record how it ended (None for a
+        repeat, which starts nothing). Unless it ends "delivered", it is forgotten, so a retry is not a repeat."""
+        if self.is_repeat(key):
+            yield None
+            return
+        attempt = Attempt()
+        try:
+            yield attempt
+        finally:
+            if attempt.end != "delivered":
+                self.forget(key)

@@ -43,12 +43,16 @@ PRICE = 60_000  # one V3 DEFAULT image, in micro-dollars
 WARM_UP = 20  # pairs per member before measuring
 
 
+async def pair(ledger: Ledger, guild: int, user_id: int, since: float, latencies: list[float]) -> None:
+    """One hold (its latency counted from `since`) and its capture."""
+    hold = await ledger.hold(guild_id=guild, user_id=user_id, amount=4 * PRICE, job_id=None)
+    latencies.append(time.perf_counter() - since)
+    await ledger.capture(hold, PRICE)
+
+
 async def member(ledger: Ledger, user_id: int, pairs: int, latencies: list[float], guild: int = GUILD) -> None:
     for _ in range(pairs):
-        started = time.perf_counter()
-        hold = await ledger.hold(guild_id=guild, user_id=user_id, amount=4 * PRICE, job_id=None)
-        latencies.append(time.perf_counter() - started)
-        await ledger.capture(hold, PRICE)
+        await pair(ledger, guild, user_id, time.perf_counter(), latencies)
 
 
 async def paced_member(
@@ -60,9 +64,7 @@ async def paced_member(
         wait = due - time.perf_counter()
         if wait > 0:
             await asyncio.sleep(wait)  # the member's own schedule (load generation), not synchronisation
-        hold = await ledger.hold(guild_id=guild, user_id=user_id, amount=4 * PRICE, job_id=None)
-        latencies.append(time.perf_counter() - due)
-        await ledger.capture(hold, PRICE)
+        await pair(ledger, guild, user_id, due, latencies)
         due += interval
 
 
